@@ -1,0 +1,146 @@
+"""In-memory records shared by formats, the database layer, metrics and trainers.
+
+A :class:`Record` is one example as read from a file or the database: its text, optional tokens (character
+offsets into the text), character spans (NER) or a category (text classification), the Prodigy-style ``answer``
+and free-form ``meta``. Offsets are characters, ``end`` exclusive.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+ANSWERS = ("accept", "reject", "ignore")
+
+
+@dataclass(frozen=True, order=True)
+class Span:
+    start: int
+    end: int
+    label: str
+
+    def as_list(self) -> list:
+        return [self.start, self.end, self.label]
+
+
+@dataclass(frozen=True)
+class Token:
+    start: int
+    end: int
+
+
+@dataclass
+class Record:
+    """One example.
+
+    ``tokens`` may be ``None`` when the source has no tokenization; :func:`evaluator.tokenize.ensure_tokens`
+    fills them with spaCy's rule-based tokenizer for the workspace language.
+    ``line`` is where the record came from in its file (1-based), for error messages.
+    """
+
+    text: str
+    tokens: list[Token] | None = None
+    spans: list[Span] = field(default_factory=list)
+    label: str | None = None
+    answer: str = "accept"
+    meta: dict[str, Any] = field(default_factory=dict)
+    line: int | None = None
+    #: raw token tags as found in a token-tag file (CoNLL, token JSONL), kept for exact scoring; not stored
+    tags: list[str] | None = None
+    #: database id of the example, when the record was loaded from a workspace
+    id: int | None = None
+
+    @property
+    def input_hash(self) -> str:
+        return input_hash(self.text)
+
+    def token_texts(self) -> list[str]:
+        assert self.tokens is not None
+        return [self.text[t.start:t.end] for t in self.tokens]
+
+
+_WS = re.compile(r"\s+")
+
+
+def normalize_text(text: str) -> str:
+    """Unicode NFC, case-folded, whitespace collapsed and stripped.
+
+    >>> normalize_text("  Hello\\tWORLD ")
+    'hello world'
+    """
+    return _WS.sub(" ", unicodedata.normalize("NFC", text).casefold()).strip()
+
+
+def input_hash(text: str) -> str:
+    """Stable hash of the normalized text (hex, 16 chars). Used by the leakage guard."""
+    return hashlib.sha256(normalize_text(text).encode("utf-8")).hexdigest()[:16]
+
+
+def text_from_tokens(words: Iterable[str]) -> tuple[str, list[Token]]:
+    """Join token strings with single spaces; return the text and the tokens' offsets."""
+    parts: list[str] = []
+    tokens: list[Token] = []
+    pos = 0
+    for i, w in enumerate(words):
+        if i:
+            parts.append(" ")
+            pos += 1
+        parts.append(w)
+        tokens.append(Token(pos, pos + len(w)))
+        pos += len(w)
+    return "".join(parts), tokens
+
+
+def spans_to_iob2(tokens: list[Token], spans: Iterable[Span]) -> list[str]:
+    """Token-level IOB2 tags for character spans that sit on token boundaries.
+
+    Raises ``ValueError`` naming the span when it does not align.
+    """
+    starts = {t.start: i for i, t in enumerate(tokens)}
+    ends = {t.end: i for i, t in enumerate(tokens)}
+    tags = ["O"] * len(tokens)
+    for s in sorted(spans):
+        i, j = starts.get(s.start), ends.get(s.end)
+        if i is None or j is None or j < i:
+            raise ValueError(f"span {s.start}-{s.end} {s.label} is not on token boundaries")
+        tags[i] = f"B-{s.label}"
+        for k in range(i + 1, j + 1):
+            tags[k] = f"I-{s.label}"
+    return tags
+
+
+def align_span(tokens: list[Token], span: Span) -> tuple[int, int] | None:
+    """Token index range (first, last inclusive) of a span that sits exactly on token boundaries, else None."""
+    first = last = None
+    for i, t in enumerate(tokens):
+        if t.start == span.start:
+            first = i
+        if t.end == span.end:
+            last = i
+            break
+    if first is None or last is None or last < first:
+        return None
+    return first, last
+
+
+def iob2_to_spans(tokens: list[Token], tags: list[str]) -> list[Span]:
+    """Character spans from strict IOB2 tags (``I-X`` after ``O`` starts an entity, as conlleval does)."""
+    spans: list[Span] = []
+    start = label = None
+    end = 0
+    for tok, tag in zip(tokens, tags):
+        prefix, _, lab = tag.partition("-")
+        if prefix == "B" or (prefix == "I" and lab != label) or prefix not in ("B", "I"):
+            if label is not None:
+                spans.append(Span(start, end, label))
+                start = label = None
+            if prefix in ("B", "I"):
+                start, label = tok.start, lab
+        end = tok.end
+        if prefix in ("B", "I") and start is None:
+            start, label = tok.start, lab
+    if label is not None:
+        spans.append(Span(start, end, label))
+    return spans
