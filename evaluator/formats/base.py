@@ -106,7 +106,7 @@ def detect_format(path: Path, *, task: str | None = None) -> Format:
                 return get_format("token-jsonl")
             if "spans" in obj or "_input_hash" in obj or "answer" in obj:
                 return get_format("prodigy-jsonl")
-            if isinstance(obj.get("label"), list) or "entities" in obj:
+            if isinstance(obj.get("label"), list) or isinstance(obj.get("labels"), list) or "entities" in obj:
                 return get_format("doccano-jsonl")
             if isinstance(obj.get("label"), str) or task == "textcat":
                 return get_format("textcat-jsonl")

@@ -1,0 +1,112 @@
+"""The ``evaluator`` command line: thin wrappers over the library functions the pages call too.
+
+Every command accepts ``--workspace DIR`` and ``--db URL`` after its name (see :func:`workspace_options`), prints
+one JSON document on stdout with ``--json``, and turns an :class:`~evaluator.errors.EvaluatorError` into one line
+on stderr and exit code 2.
+"""
+from __future__ import annotations
+
+import functools
+import json
+import os
+import sys
+import traceback
+from typing import Any, Callable
+
+import click
+
+from evaluator.errors import EvaluatorError
+
+
+class _Group(click.Group):
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except EvaluatorError as err:
+            click.echo(f"error: {err}", err=True)
+            ctx.exit(2)
+        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+            raise
+        except KeyboardInterrupt:
+            click.echo("interrupted", err=True)
+            ctx.exit(130)
+        except Exception as err:  # a bug: one line, the traceback only on request
+            if os.environ.get("EVALUATOR_DEBUG"):
+                traceback.print_exc()
+            click.echo(f"internal error: {type(err).__name__}: {err} (set EVALUATOR_DEBUG=1 for the traceback; "
+                       "please report it)", err=True)
+            ctx.exit(1)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(package_name="nlp-evaluator", message="%(prog)s %(version)s")
+def main() -> None:
+    """Tell whether your newest NLP model iteration is actually better.
+
+    Keep a frozen gold set, import data in the formats you have, train a model per annotation round, score every
+    model on the gold set with seqeval-exact metrics and paired significance tests.
+
+    \b
+    Quick start:
+      evaluator init --workspace ws --task ner --labels PER,ORG,LOC
+      evaluator import gold.jsonl --into gold:test --workspace ws
+      evaluator gold freeze test --workspace ws
+      evaluator import round1.jsonl --into round:1 --workspace ws
+      evaluator status --workspace ws
+    """
+
+
+def workspace_options(func: Callable) -> Callable:
+    """Add ``--workspace`` and ``--db`` and pass the opened workspace as ``ws``."""
+
+    @click.option("--workspace", "workspace", type=click.Path(file_okay=False), default=None,
+                  help="Workspace folder (default: $EVALUATOR_WORKSPACE or data/workspace).")
+    @click.option("--db", "db_url", default=None,
+                  help="SQLAlchemy database URL, e.g. postgresql://user@host/db (default: $EVALUATOR_DB_URL or "
+                       "the workspace's SQLite file).")
+    @functools.wraps(func)
+    def wrapper(*args, workspace=None, db_url=None, **kwargs):
+        from evaluator.workspace import open_workspace
+        kwargs["ws"] = open_workspace(workspace, db_url=db_url)
+        return func(*args, **kwargs)
+
+    return wrapper
+
+
+json_option = click.option("--json", "as_json", is_flag=True, help="Print one JSON document on stdout.")
+
+
+def emit(data: Any, as_json: bool, human: Callable[[Any], None] | None = None) -> None:
+    """Print ``data`` as JSON, or through ``human`` (default: indented JSON)."""
+    if as_json or human is None:
+        click.echo(json.dumps(data, indent=None if as_json else 2, ensure_ascii=False, default=str))
+    else:
+        human(data)
+
+
+def progress_printer(label: str) -> Callable[[float, str], None]:
+    """A progress callback that draws a bar on stderr (only when stderr is a terminal)."""
+    if not sys.stderr.isatty():
+        return lambda frac, msg="": None
+    state = {"last": -1}
+
+    def _cb(frac: float, msg: str = "") -> None:
+        pct = int(frac * 100)
+        if pct == state["last"]:
+            return
+        state["last"] = pct
+        bar = "#" * (pct // 4)
+        click.echo(f"\r{label} [{bar:<25}] {pct:3d}% {msg[:40]:<40}", err=True, nl=pct >= 100)
+
+    return _cb
+
+
+# command modules register themselves on `main`
+from evaluator.cli import data as _data  # noqa: E402,F401
+
+for _mod in ("demo", "scoring", "training", "abtest", "reporting"):
+    try:
+        __import__(f"evaluator.cli.{_mod}")
+    except ModuleNotFoundError as _err:  # a module not written yet
+        if _err.name != f"evaluator.cli.{_mod}":
+            raise

@@ -1,0 +1,296 @@
+"""Workspace and data commands: init, import, export, gold, status, formats."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from evaluator.cli import emit, json_option, main, progress_printer, workspace_options
+from evaluator.formats import ReadOptions
+
+
+@main.command()
+@click.option("--workspace", type=click.Path(file_okay=False), default=None,
+              help="Workspace folder to create (default: $EVALUATOR_WORKSPACE or data/workspace).")
+@click.option("--db", "db_url", default=None, help="SQLAlchemy URL instead of the workspace's SQLite file.")
+@click.option("--task", type=click.Choice(["ner", "textcat"]), required=True, help="What the models do.")
+@click.option("--labels", default="", help="Comma-separated label set, e.g. PER,ORG,LOC (can grow on import).")
+@click.option("--lang", default="en", show_default=True, help="Language code for spaCy's tokenizer.")
+@json_option
+def init(workspace, db_url, task, labels, lang, as_json):
+    """Create a workspace (idempotent).
+
+    \b
+    Example:
+      evaluator init --workspace ws --task ner --labels PER,ORG,LOC
+    """
+    from evaluator.workspace import init_workspace
+    ws = init_workspace(workspace, task=task, labels=[x.strip() for x in labels.split(",") if x.strip()],
+                        lang=lang, db_url=db_url)
+    emit({"workspace": str(ws.path), "task": ws.task, "labels": ws.labels, "lang": ws.lang}, as_json,
+         lambda d: click.echo(f"workspace {d['workspace']}: task {d['task']}, labels {', '.join(d['labels']) or '(none yet)'}"))
+
+
+def _read_options(encoding, scheme, text_column, label_column, no_header, label_map, snap, lang) -> ReadOptions:
+    mapping = {}
+    for item in (label_map or "").split(","):
+        if item.strip():
+            k, _, v = item.partition("=")
+            mapping[k.strip()] = v.strip()
+    return ReadOptions(encoding=encoding, scheme=scheme, text_column=text_column, label_column=label_column,
+                       has_header=not no_header, label_map=mapping, snap_spans=snap, lang=lang)
+
+
+def read_options(func):
+    """Options shared by commands that read files."""
+    for opt in reversed([
+        click.option("--format", "fmt", default=None, help="Format name (see `evaluator formats`); detected when omitted."),
+        click.option("--encoding", default="utf-8", show_default=True,
+                     help="Text encoding; 'utf-8,latin-1' tries UTF-8 then Latin-1 per file."),
+        click.option("--scheme", default="auto", show_default=True,
+                     type=click.Choice(["auto", "IOB1", "IOB2", "IOBES", "BILOU"], case_sensitive=False),
+                     help="CoNLL tagging scheme."),
+        click.option("--text-column", default="text", show_default=True,
+                     help="CSV/JSONL text column (or positions like 1,2 without a header)."),
+        click.option("--label-column", default="label", show_default=True, help="CSV/JSONL label column."),
+        click.option("--no-header", is_flag=True, help="CSV has no header row; columns are positions."),
+        click.option("--label-map", default="", help="Rename raw labels, e.g. 1=World,2=Sports."),
+        click.option("--snap-spans", is_flag=True,
+                     help="Move span offsets that are not on token boundaries to the nearest boundaries (counted)."),
+    ]):
+        func = opt(func)
+    return func
+
+
+@main.command("import")
+@click.argument("file", type=click.Path(exists=True))
+@click.option("--into", required=True, help="Target: gold:NAME, round:N or pool.")
+@read_options
+@click.option("--extend-labels", is_flag=True, help="Add labels that are not yet in the workspace label set.")
+@click.option("--skip-gold-overlap", is_flag=True,
+              help="Leave out (and report) examples whose text is in a gold set (or, for a gold import, in a round).")
+@click.option("--annotator", default="import", show_default=True, help="Annotator name stored with the annotations.")
+@workspace_options
+@json_option
+def import_(ws, file, into, fmt, encoding, scheme, text_column, label_column, no_header, label_map, snap_spans,
+            extend_labels, skip_gold_overlap, annotator, as_json):
+    """Import FILE into a gold set, a round or the pool (all-or-nothing).
+
+    \b
+    Examples:
+      evaluator import eval.jsonl --into gold:test
+      evaluator import eng.train --into round:1 --skip-gold-overlap
+      evaluator import bbc/ --into pool --encoding utf-8,latin-1
+    """
+    from evaluator.importer import import_file
+    opts = _read_options(encoding, scheme, text_column, label_column, no_header, label_map, snap_spans, ws.lang)
+    report = import_file(ws, file, into=into, format=fmt, options=opts, skip_gold_overlap=skip_gold_overlap,
+                         extend_labels=extend_labels, annotator=annotator, progress=progress_printer("import"))
+
+    def human(r):
+        if r.get("already_imported"):
+            click.echo(r["message"])
+            return
+        click.echo(f"imported {r['examples']} examples ({r['annotations']} accepted) from {r['file']} "
+                   f"[{r['format']}] into {r['target']}")
+        per = r.get("spans_per_label") or r.get("labels") or {}
+        for k, v in per.items():
+            click.echo(f"  {k:<20} {v}")
+        if r.get("duplicates_in_file"):
+            click.echo(f"  note: {r['duplicates_in_file']} repeated text(s) kept as separate examples")
+        if r.get("skipped_gold_overlap"):
+            click.echo(f"  left out {r['skipped_gold_overlap']} example(s) that overlap the gold/training split")
+        if r.get("snapped"):
+            click.echo(f"  snapped {r['snapped']} span(s) to token boundaries")
+    emit(report, as_json, human)
+
+
+@main.command()
+@click.option("--from", "source", required=True, help="Source: gold:NAME[@V], round:N or pool.")
+@click.option("--format", "fmt", required=True, help="Format name (see `evaluator formats`).")
+@click.option("--out", required=True, type=click.Path(), help="Output file (or folder for the folder format).")
+@workspace_options
+@json_option
+def export(ws, source, fmt, out, as_json):
+    """Export a gold set, round or the pool to a file.
+
+    \b
+    Example:
+      evaluator export --from gold:test --format conll --out test.conll
+    """
+    from evaluator.importer import export_records
+    r = export_records(ws, source, format=fmt, out=out)
+    emit(r, as_json, lambda d: click.echo(f"wrote {d['examples']} examples from {d['source']} to {d['out']} [{d['format']}]"))
+
+
+@main.command()
+@json_option
+def formats(as_json):
+    """List the file formats and what they hold.
+
+    \b
+    Example:
+      evaluator formats
+    """
+    from evaluator.formats import list_formats
+    rows = [{"name": f.name, "task": f.task, "extensions": list(f.extensions), "description": f.description}
+            for f in list_formats()]
+    emit(rows, as_json, lambda rs: [click.echo(f"{r['name']:<16} {r['task']:<8} {r['description']}") for r in rs])
+
+
+@main.command()
+@workspace_options
+@json_option
+def status(ws, as_json):
+    """Task, labels, and example counts per round, pool and gold set.
+
+    \b
+    Example:
+      evaluator status --json
+    """
+    from evaluator.store import status as _status
+    s = _status(ws)
+
+    def human(d):
+        click.echo(f"workspace {d['workspace']} ({d['task']}), labels: {', '.join(d['labels']) or '-'}")
+        click.echo(f"examples: {d['examples']}")
+        if d["pool"]:
+            click.echo(f"pool: {d['pool']['examples']} examples")
+        for r in d["rounds"]:
+            click.echo(f"round {r['round']}: {r['examples']} examples, {r['accepted']} accepted  {r['per_label']}")
+        for g in d["gold_sets"]:
+            state = f"frozen {g['content_hash'][:12]}" if g["frozen"] else "open"
+            click.echo(f"gold {g['name']} v{g['version']} ({state}): {g['examples']} examples  {g['per_label']}")
+    emit(s, as_json, human)
+
+
+@main.group()
+def gold():
+    """Gold sets: list, freeze, split, verify, new-version, leakage.
+
+    \b
+    Examples:
+      evaluator gold list
+      evaluator gold split --from round:1 --fraction 0.2 --seed 13 --name test
+      evaluator gold freeze test
+      evaluator gold verify test
+      evaluator gold leakage
+    """
+
+
+@gold.command("list")
+@workspace_options
+@json_option
+def gold_list(ws, as_json):
+    """List gold sets and their versions.
+
+    \b
+    Example:
+      evaluator gold list --json
+    """
+    from evaluator.gold import list_gold
+    rows = list_gold(ws)
+
+    def human(rs):
+        if not rs:
+            click.echo("no gold sets yet: evaluator import FILE --into gold:NAME")
+        for r in rs:
+            state = f"frozen {r['content_hash'][:12]} at {r['frozen_at']}" if r["frozen"] else "open (not frozen)"
+            click.echo(f"{r['name']} v{r['version']}: {r['examples']} examples, {state}")
+    emit(rows, as_json, human)
+
+
+@gold.command("freeze")
+@click.argument("name")
+@click.option("--version", type=int, default=None, help="Version to freeze (default: latest).")
+@workspace_options
+@json_option
+def gold_freeze(ws, name, version, as_json):
+    """Freeze a gold set version: store its content hash; later writes fail.
+
+    \b
+    Example:
+      evaluator gold freeze test
+    """
+    from evaluator.gold import freeze
+    r = freeze(ws, name, version=version)
+    emit(r, as_json, lambda d: click.echo(
+        f"gold {d['name']} v{d['version']} {'was already' if d['already_frozen'] else 'is now'} frozen: {d['content_hash']}"))
+
+
+@gold.command("verify")
+@click.argument("name")
+@click.option("--version", type=int, default=None, help="Version to verify (default: latest).")
+@workspace_options
+@json_option
+def gold_verify(ws, name, version, as_json):
+    """Recompute a gold set's content hash and compare it with the frozen one (exit 2 on mismatch).
+
+    \b
+    Example:
+      evaluator gold verify test
+    """
+    from evaluator.gold import verify
+    r = verify(ws, name, version=version)
+    emit(r, as_json, lambda d: click.echo(
+        f"gold {d['name']} v{d['version']}: " + ("hash OK " + d["content_hash"] if d["frozen"] else "not frozen")))
+
+
+@gold.command("new-version")
+@click.argument("name")
+@click.option("--note", default=None, help="What changes in this version.")
+@workspace_options
+@json_option
+def gold_new_version(ws, name, note, as_json):
+    """Copy the latest version of a gold set into a new, open version for edits.
+
+    \b
+    Example:
+      evaluator gold new-version test --note "fix ORG boundaries"
+    """
+    from evaluator.gold import new_version
+    r = new_version(ws, name, note=note)
+    emit(r, as_json, lambda d: click.echo(f"gold {d['name']} v{d['version']} created ({d['examples']} examples), open for edits"))
+
+
+@gold.command("split")
+@click.option("--from", "source", required=True, help="Source round, e.g. round:1.")
+@click.option("--fraction", type=float, required=True, help="Fraction of accepted examples to move, e.g. 0.2.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Random seed.")
+@click.option("--name", required=True, help="Name of the new gold set.")
+@workspace_options
+@json_option
+def gold_split(ws, source, fraction, seed, name, as_json):
+    """Move a seeded, label-stratified fraction of a round into a new gold set.
+
+    \b
+    Example:
+      evaluator gold split --from round:1 --fraction 0.2 --seed 13 --name test
+    """
+    from evaluator.gold import split
+    r = split(ws, source=source, fraction=fraction, seed=seed, name=name)
+    emit(r, as_json, lambda d: click.echo(f"gold {d['name']}: moved {d['examples']} examples from {d['from']} (seed {d['seed']})"))
+
+
+@gold.command("leakage")
+@click.option("--threshold", type=float, default=0.9, show_default=True, help="Near-duplicate Jaccard threshold.")
+@workspace_options
+@json_option
+def gold_leakage(ws, threshold, as_json):
+    """Report gold texts found in training rounds or the pool, and near-duplicates.
+
+    \b
+    Example:
+      evaluator gold leakage --threshold 0.9
+    """
+    from evaluator.gold import leakage_report
+    r = leakage_report(ws, threshold=threshold)
+
+    def human(d):
+        click.echo(d["message"])
+        for x in d["exact"][:20]:
+            click.echo(f"  exact  {x['gold']} ~ {x['other']}: {x['text'][:70]!r}")
+        click.echo(f"near-duplicates (char {d['ngram']}-gram Jaccard >= {d['threshold']}): {d['near_duplicates']}")
+        for x in d["near"][:20]:
+            click.echo(f"  {x['similarity']:.2f} {x['gold']} ~ {x['other']}: {x['gold_text'][:60]!r}")
+    emit(r, as_json, human)

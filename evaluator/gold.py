@@ -1,0 +1,211 @@
+"""Gold sets: create, split, freeze, versions, content-hash checks and the leakage report.
+
+A gold set is a named series of versions (collections of kind ``gold``). Freezing a version stores the content
+hash of its examples and annotations and makes it immutable (every writer calls
+:func:`evaluator.store.assert_writable`); reading it for evaluation recomputes the hash and raises
+:class:`~evaluator.errors.IntegrityError` on a mismatch. Editing means :func:`new_version`.
+"""
+from __future__ import annotations
+
+import random
+from collections import Counter, defaultdict
+
+import numpy as np
+import sqlalchemy as sa
+
+from evaluator import db
+from evaluator.errors import AlreadyExistsError, ConfigError, IntegrityError, NotFoundError
+from evaluator.records import Record
+from evaluator.store import (Target, assert_writable, collection_row, content_hash, get_collection, records_for)
+from evaluator.workspace import Workspace
+
+
+def list_gold(ws: Workspace) -> list[dict]:
+    """Every gold-set version with its size and status."""
+    c = db.collections
+    out = []
+    with ws.engine.connect() as conn:
+        for row in conn.execute(sa.select(c).where(c.c.kind == "gold").order_by(c.c.name, c.c.version)).mappings():
+            recs = records_for(conn, row["id"], answers=None)
+            out.append({"name": row["name"], "version": row["version"], "frozen": bool(row["frozen_at"]),
+                        "frozen_at": row["frozen_at"], "content_hash": row["content_hash"],
+                        "examples": len(recs), "accepted": sum(r.answer == "accept" for r in recs),
+                        "created_at": row["created_at"], "note": row["note"]})
+    return out
+
+
+def _row(conn, name: str, version: int | None):
+    row = collection_row(conn, Target("gold", name, version))
+    if row is None:
+        what = f"gold:{name}" + (f" version {version}" if version else "")
+        raise NotFoundError(f"No {what} in this workspace.", hint="list gold sets with: evaluator gold list")
+    return row
+
+
+def freeze(ws: Workspace, name: str, *, version: int | None = None) -> dict:
+    """Freeze the latest (or given) version: store its content hash; later writes fail."""
+    with ws.engine.begin() as conn:
+        row = _row(conn, name, version)
+        if row["frozen_at"]:
+            return {"name": name, "version": row["version"], "content_hash": row["content_hash"],
+                    "frozen_at": row["frozen_at"], "already_frozen": True}
+        recs = records_for(conn, row["id"], answers=None)
+        if not recs:
+            raise ConfigError(f"gold:{name} is empty.", hint="import examples into it before freezing")
+        h = content_hash(recs)
+        now = db.utcnow()
+        conn.execute(db.collections.update().where(db.collections.c.id == row["id"])
+                     .values(frozen_at=now, content_hash=h))
+    return {"name": name, "version": row["version"], "content_hash": h, "frozen_at": now, "examples": len(recs),
+            "already_frozen": False}
+
+
+def verify(ws: Workspace, name: str, *, version: int | None = None) -> dict:
+    """Recompute the content hash of a frozen version; raise IntegrityError on a mismatch."""
+    with ws.engine.connect() as conn:
+        row = _row(conn, name, version)
+        recs = records_for(conn, row["id"], answers=None)
+    actual = content_hash(recs)
+    if not row["frozen_at"]:
+        return {"name": name, "version": row["version"], "frozen": False, "content_hash": actual, "ok": True}
+    if actual != row["content_hash"]:
+        raise IntegrityError(
+            f"gold:{name} version {row['version']} was changed after it was frozen "
+            f"(stored hash {row['content_hash'][:12]}, actual {actual[:12]}).",
+            hint="scores on it are not comparable; restore the database from a backup or create a new version")
+    return {"name": name, "version": row["version"], "frozen": True, "content_hash": actual, "ok": True}
+
+
+def gold_records(ws: Workspace, name: str, *, version: int | None = None) -> tuple[dict, list[Record]]:
+    """(collection info, accepted records) of a gold-set version, hash-checked when frozen.
+
+    The returned info has ``gold_hash``: the stored hash of a frozen version, or the current content hash of an
+    open one (so stored evaluations of an edited open version are never reused).
+    """
+    with ws.engine.connect() as conn:
+        row = dict(_row(conn, name, version))
+        every = records_for(conn, row["id"], answers=None)
+    actual = content_hash(every)
+    if row["frozen_at"] and actual != row["content_hash"]:
+        raise IntegrityError(
+            f"gold:{name} version {row['version']} does not match its frozen content hash "
+            f"(stored {row['content_hash'][:12]}, actual {actual[:12]}).",
+            hint="do not evaluate on it; restore it or create a new version")
+    row["gold_hash"] = actual
+    return row, [r for r in every if r.answer == "accept"]
+
+
+def new_version(ws: Workspace, name: str, *, note: str | None = None) -> dict:
+    """Copy the latest version of a gold set (examples and latest annotations) into version N+1, open for edits."""
+    e, a = db.examples, db.annotations
+    with ws.engine.begin() as conn:
+        row = _row(conn, name, None)
+        recs = records_for(conn, row["id"], answers=None)
+        version = row["version"] + 1
+        cid = conn.execute(db.collections.insert().values(kind="gold", name=name, version=version, note=note,
+                                                          created_at=db.utcnow())).inserted_primary_key[0]
+        now = db.utcnow()
+        for i, r in enumerate(recs):
+            ex_id = conn.execute(e.insert().values(
+                collection_id=cid, position=i, text=r.text, input_hash=r.input_hash,
+                tokens=[[t.start, t.end] for t in r.tokens] if r.tokens is not None else None,
+                meta=r.meta or None, created_at=now)).inserted_primary_key[0]
+            if r.answer in ("accept", "reject", "ignore"):
+                conn.execute(a.insert().values(example_id=ex_id, answer=r.answer,
+                                               spans=[s.as_list() for s in r.spans] if r.spans else [],
+                                               label=r.label, annotator="copy", created_at=now))
+    return {"name": name, "version": version, "examples": len(recs)}
+
+
+def _stratum(r: Record, task: str) -> str:
+    if task == "textcat":
+        return r.label or "-"
+    if not r.spans:
+        return "-"
+    return Counter(s.label for s in r.spans).most_common(1)[0][0]
+
+
+def split(ws: Workspace, *, source: str, fraction: float, seed: int, name: str) -> dict:
+    """Move a seeded, label-stratified ``fraction`` of a round's accepted examples into a new gold set."""
+    if not 0 < fraction < 1:
+        raise ConfigError(f"--fraction must be between 0 and 1, got {fraction}.", hint="e.g. --fraction 0.2")
+    task = ws.task
+    with ws.engine.begin() as conn:
+        if collection_row(conn, Target("gold", name)) is not None:
+            raise AlreadyExistsError(f"gold:{name} already exists.", hint="choose another --name")
+        src = get_collection(ws, source, conn=conn)
+        if src["kind"] == "gold":
+            raise ConfigError("Split from a round or the pool, not from a gold set.", hint="--from round:1")
+        recs = records_for(conn, src["id"])
+        if len(recs) < 2:
+            raise ConfigError(f"{source} has {len(recs)} accepted example(s); too few to split.",
+                              hint="label more examples first")
+        strata: dict[str, list[Record]] = defaultdict(list)
+        for r in recs:
+            strata[_stratum(r, task)].append(r)
+        rng = random.Random(seed)
+        chosen: list[Record] = []
+        for key in sorted(strata):
+            items = sorted(strata[key], key=lambda r: r.id)
+            rng.shuffle(items)
+            k = int(round(fraction * len(items)))
+            chosen.extend(items[:k])
+        if not chosen:
+            raise ConfigError("The split selected no examples.", hint="use a larger --fraction")
+        # every copy of a chosen text goes to gold, so no duplicate stays behind in training
+        hashes = {r.input_hash for r in chosen}
+        move_ids = [r.id for r in recs if r.input_hash in hashes]
+        cid = conn.execute(db.collections.insert().values(
+            kind="gold", name=name, version=1, created_at=db.utcnow(),
+            note=f"split from {source}: fraction {fraction}, seed {seed}")).inserted_primary_key[0]
+        conn.execute(db.examples.update().where(db.examples.c.id.in_(move_ids)).values(collection_id=cid))
+    per = Counter(_stratum(r, task) for r in recs if r.id in set(move_ids))
+    return {"name": name, "version": 1, "from": source, "fraction": fraction, "seed": seed,
+            "examples": len(move_ids), "per_stratum": dict(sorted(per.items()))}
+
+
+def leakage_report(ws: Workspace, *, threshold: float = 0.9, ngram: int = 3, limit: int = 200) -> dict:
+    """Exact overlaps (same normalized text) and near-duplicates (character n-gram Jaccard >= threshold)
+    between gold sets and training rounds / the pool."""
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    e, c = db.examples, db.collections
+    with ws.engine.connect() as conn:
+        rows = conn.execute(sa.select(e.c.id, e.c.text, e.c.input_hash, c.c.kind, c.c.name, c.c.version)
+                            .join(c, c.c.id == e.c.collection_id)).all()
+    gold = [r for r in rows if r.kind == "gold"]
+    other = [r for r in rows if r.kind != "gold"]
+    where = lambda r: "pool" if r.kind == "pool" else f"round:{r.name}" if r.kind == "round" else f"gold:{r.name}@{r.version}"
+    by_hash = defaultdict(list)
+    for r in other:
+        by_hash[r.input_hash].append(r)
+    exact = []
+    for g in gold:
+        for o in by_hash.get(g.input_hash, []):
+            exact.append({"gold": where(g), "other": where(o), "text": g.text[:120]})
+    near = []
+    if gold and other:
+        from evaluator.records import normalize_text
+        vec = CountVectorizer(analyzer="char", ngram_range=(ngram, ngram), binary=True, lowercase=False,
+                              preprocessor=normalize_text, dtype=np.int32)
+        vec.fit([r.text for r in gold] + [r.text for r in other])
+        G = vec.transform([r.text for r in gold])
+        O = vec.transform([r.text for r in other])
+        gs = np.asarray(G.sum(axis=1)).ravel()
+        os_ = np.asarray(O.sum(axis=1)).ravel()
+        step = 2000
+        for k in range(0, G.shape[0], step):
+            inter = (G[k:k + step] @ O.T).tocoo()
+            union = gs[k + inter.row] + os_[inter.col] - inter.data
+            jac = np.where(union > 0, inter.data / np.maximum(union, 1), 0.0)
+            for i, j, s in zip(inter.row[jac >= threshold], inter.col[jac >= threshold], jac[jac >= threshold]):
+                g, o = gold[k + i], other[j]
+                if g.input_hash == o.input_hash:
+                    continue
+                near.append({"gold": where(g), "other": where(o), "similarity": round(float(s), 4),
+                             "gold_text": g.text[:120], "other_text": o.text[:120]})
+    near.sort(key=lambda x: -x["similarity"])
+    return {"exact_overlaps": len(exact), "near_duplicates": len(near), "threshold": threshold, "ngram": ngram,
+            "exact": exact[:limit], "near": near[:limit],
+            "ok": not exact, "message": ("no gold text appears in training data or the pool" if not exact else
+                                          f"{len(exact)} gold example(s) also appear outside gold")}

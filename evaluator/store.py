@@ -1,0 +1,217 @@
+"""Small query functions over the workspace database: targets, collections, records, status."""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Iterable
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from evaluator import db
+from evaluator.errors import ConfigError, FrozenError, LeakageError, NotFoundError
+from evaluator.records import Record, Span, Token
+from evaluator.workspace import Workspace
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where data goes or comes from: ``pool``, ``round:N`` or ``gold:NAME`` (optionally ``gold:NAME@V``)."""
+
+    kind: str
+    name: str
+    version: int | None = None
+
+    def __str__(self) -> str:
+        if self.kind == "pool":
+            return "pool"
+        if self.kind == "round":
+            return f"round:{self.name}"
+        return f"gold:{self.name}" + (f"@{self.version}" if self.version else "")
+
+
+def parse_target(value: str) -> Target:
+    """Parse ``pool``, ``round:3`` or ``gold:test`` / ``gold:test@2``.
+
+    >>> parse_target("round:3")
+    Target(kind='round', name='3', version=None)
+    """
+    value = (value or "").strip()
+    if value == "pool":
+        return Target("pool", "pool")
+    kind, _, name = value.partition(":")
+    if kind == "round":
+        if not name.isdigit() or int(name) < 1:
+            raise ConfigError(f"Bad round {value!r}.", hint="rounds are numbered from 1, e.g. round:1")
+        return Target("round", str(int(name)))
+    if kind == "gold" and name:
+        base, _, ver = name.partition("@")
+        if ver and not ver.isdigit():
+            raise ConfigError(f"Bad gold version in {value!r}.", hint="write gold:NAME@2")
+        return Target("gold", base, int(ver) if ver else None)
+    raise ConfigError(f"Bad target {value!r}.", hint="use pool, round:N or gold:NAME")
+
+
+def collection_row(conn: Connection, target: Target):
+    c = db.collections
+    q = sa.select(c).where(c.c.kind == target.kind, c.c.name == target.name)
+    if target.kind == "gold":
+        if target.version:
+            q = q.where(c.c.version == target.version)
+        q = q.order_by(c.c.version.desc())
+    return conn.execute(q.limit(1)).mappings().first()
+
+
+def get_collection(ws: Workspace, target: Target | str, *, create: bool = False, conn: Connection | None = None):
+    """The collection row of a target; ``create=True`` makes it (a new gold set starts at version 1)."""
+    if isinstance(target, str):
+        target = parse_target(target)
+
+    def _run(c: Connection):
+        row = collection_row(c, target)
+        if row is None and create:
+            version = int(target.name) if target.kind == "round" else (target.version or 1)
+            c.execute(db.collections.insert().values(kind=target.kind, name=target.name, version=version,
+                                                     created_at=db.utcnow()))
+            row = collection_row(c, target)
+        if row is None:
+            raise NotFoundError(f"No {target} in this workspace.",
+                                hint="see `evaluator status` for what exists; import data with `evaluator import`")
+        return row
+
+    if conn is not None:
+        return _run(conn)
+    with ws.engine.begin() as c:
+        return _run(c)
+
+
+def assert_writable(row) -> None:
+    if row["frozen_at"]:
+        raise FrozenError(f"gold:{row['name']} version {row['version']} is frozen (since {row['frozen_at']}).",
+                          hint=f"create a new version with: evaluator gold new-version {row['name']}")
+
+
+def records_for(conn: Connection, collection_id: int, *, answers: Iterable[str] | None = ("accept",)) -> list[Record]:
+    """Examples of a collection with their latest annotation applied (``answers=None``: every example)."""
+    e, a = db.examples, db.annotations
+    rows = conn.execute(sa.select(e).where(e.c.collection_id == collection_id).order_by(e.c.position, e.c.id)).mappings().all()
+    latest: dict[int, dict] = {}
+    ids = [r["id"] for r in rows]
+    for chunk in range(0, len(ids), 5000):
+        part = ids[chunk:chunk + 5000]
+        for ann in conn.execute(sa.select(a).where(a.c.example_id.in_(part)).order_by(a.c.id)).mappings():
+            latest[ann["example_id"]] = dict(ann)
+    out: list[Record] = []
+    allowed = set(answers) if answers is not None else None
+    for r in rows:
+        ann = latest.get(r["id"])
+        answer = ann["answer"] if ann else None
+        if allowed is not None and answer not in allowed:
+            continue
+        out.append(Record(
+            text=r["text"],
+            tokens=[Token(s, e_) for s, e_ in r["tokens"]] if r["tokens"] is not None else None,
+            spans=[Span(s, e_, l) for s, e_, l in (ann["spans"] or [])] if ann else [],
+            label=ann["label"] if ann else None,
+            answer=answer or "unlabeled",
+            meta=r["meta"] or {},
+            id=r["id"],
+        ))
+    return out
+
+
+def load_records(ws: Workspace, target: Target | str, *, answers: Iterable[str] | None = ("accept",)) -> list[Record]:
+    """Records of a target (latest accepted annotation per example by default)."""
+    with ws.engine.connect() as conn:
+        row = get_collection(ws, target, conn=conn)
+        return records_for(conn, row["id"], answers=answers)
+
+
+def gold_hashes(conn: Connection, *, exclude_collection: int | None = None) -> set[str]:
+    """input_hash of every example in any gold set version (frozen or not)."""
+    e, c = db.examples, db.collections
+    q = sa.select(e.c.input_hash).join(c, c.c.id == e.c.collection_id).where(c.c.kind == "gold")
+    if exclude_collection is not None:
+        q = q.where(c.c.id != exclude_collection)
+    return {r[0] for r in conn.execute(q)}
+
+
+def train_hashes(conn: Connection) -> set[str]:
+    e, c = db.examples, db.collections
+    q = sa.select(e.c.input_hash).join(c, c.c.id == e.c.collection_id).where(c.c.kind == "round")
+    return {r[0] for r in conn.execute(q)}
+
+
+def rounds(conn: Connection) -> list[int]:
+    c = db.collections
+    return sorted(int(r[0]) for r in conn.execute(sa.select(c.c.name).where(c.c.kind == "round")))
+
+
+def training_records(ws: Workspace, *, round: int, cumulative: bool = True) -> list[Record]:
+    """Accepted annotations of rounds 1..k (or round k only). Raises LeakageError if any text is in a gold set."""
+    with ws.engine.connect() as conn:
+        available = rounds(conn)
+        if round not in available:
+            raise NotFoundError(f"No round {round} in this workspace (rounds: {available or 'none'}).",
+                                hint="import or label data into a round first: evaluator import FILE --into round:1")
+        wanted = [r for r in available if (r <= round if cumulative else r == round)]
+        records: list[Record] = []
+        for r in wanted:
+            row = collection_row(conn, Target("round", str(r)))
+            for rec in records_for(conn, row["id"]):
+                rec.meta = {**rec.meta, "_round": r}
+                records.append(rec)
+        gold = gold_hashes(conn)
+    leaked = [r.text for r in records if r.input_hash in gold]
+    if leaked:
+        raise LeakageError(len(leaked), leaked, where=f"in the training data of round {round}",
+                           hint="remove them from the round, or re-import the round with --skip-gold-overlap")
+    return records
+
+
+def content_hash(records: Iterable[Record]) -> str:
+    """sha256 over the canonical JSON of (text, tokens, spans, label, answer) in order."""
+    h = hashlib.sha256()
+    for r in records:
+        item = [r.text, [[t.start, t.end] for t in (r.tokens or [])], sorted(s.as_list() for s in r.spans),
+                r.label, r.answer]
+        h.update(json.dumps(item, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
+        h.update(b"\n")
+    return h.hexdigest()
+
+
+def status(ws: Workspace) -> dict:
+    """Task, labels, total examples and counts per collection (examples, accepted, spans per label)."""
+    c, e, a = db.collections, db.examples, db.annotations
+    with ws.engine.connect() as conn:
+        cols = conn.execute(sa.select(c).order_by(c.c.kind, c.c.name, c.c.version)).mappings().all()
+        out = {"workspace": str(ws.path), "database": _safe_url(ws.url), "task": ws.task, "labels": ws.labels,
+               "examples": 0, "pool": None, "rounds": [], "gold_sets": []}
+        for col in cols:
+            recs = records_for(conn, col["id"], answers=None)
+            accepted = [r for r in recs if r.answer == "accept"]
+            per_label: dict[str, int] = {}
+            for r in accepted:
+                if ws.task == "ner":
+                    for s in r.spans:
+                        per_label[s.label] = per_label.get(s.label, 0) + 1
+                elif r.label:
+                    per_label[r.label] = per_label.get(r.label, 0) + 1
+            info = {"examples": len(recs), "accepted": len(accepted), "unlabeled": sum(r.answer == "unlabeled" for r in recs),
+                    "per_label": dict(sorted(per_label.items()))}
+            out["examples"] += len(recs)
+            if col["kind"] == "pool":
+                out["pool"] = info
+            elif col["kind"] == "round":
+                out["rounds"].append({"round": int(col["name"]), **info})
+            else:
+                out["gold_sets"].append({"name": col["name"], "version": col["version"],
+                                         "frozen": bool(col["frozen_at"]), "frozen_at": col["frozen_at"],
+                                         "content_hash": col["content_hash"], **info})
+        out["rounds"].sort(key=lambda r: r["round"])
+    return out
+
+
+def _safe_url(url: str) -> str:
+    return sa.engine.make_url(url).render_as_string(hide_password=True)

@@ -1,0 +1,86 @@
+import pytest
+import sqlalchemy as sa
+
+from evaluator import db
+from evaluator.errors import IntegrityError, LeakageError
+from evaluator.gold import freeze, gold_records, leakage_report, list_gold, new_version, split, verify
+from evaluator.importer import import_file
+from evaluator.store import load_records, training_records
+
+from .helpers import GOLD, TRAIN, ner_line, write_jsonl
+
+
+@pytest.fixture
+def ws(tmp_workspace, tmp_path):
+    ws = tmp_workspace("ner")
+    import_file(ws, write_jsonl(tmp_path / "gold.jsonl", GOLD), into="gold:test")
+    return ws
+
+
+def test_freeze_stores_hash_and_verify_detects_tampering(ws):
+    info = freeze(ws, "test")
+    assert len(info["content_hash"]) == 64 and info["examples"] == 4
+    assert verify(ws, "test")["ok"] is True
+    row, recs = gold_records(ws, "test")
+    assert row["gold_hash"] == info["content_hash"] and len(recs) == 4
+    # tamper below the library: change one annotation directly in the database
+    with ws.engine.begin() as conn:
+        ann_id = conn.execute(sa.select(db.annotations.c.id).limit(1)).scalar()
+        conn.execute(db.annotations.update().where(db.annotations.c.id == ann_id).values(spans=[]))
+    with pytest.raises(IntegrityError, match="changed after it was frozen"):
+        verify(ws, "test")
+    with pytest.raises(IntegrityError):
+        gold_records(ws, "test")
+
+
+def test_new_version_copies_and_is_open(ws):
+    freeze(ws, "test")
+    v2 = new_version(ws, "test", note="fix")
+    assert v2["version"] == 2 and v2["examples"] == 4
+    versions = list_gold(ws)
+    assert [(g["version"], g["frozen"]) for g in versions] == [(1, True), (2, False)]
+    _, recs1 = gold_records(ws, "test", version=1)
+    _, recs2 = gold_records(ws, "test", version=2)
+    assert [(r.text, r.spans) for r in recs1] == [(r.text, r.spans) for r in recs2]
+
+
+def test_split_is_seeded_stratified_and_moves_examples(tmp_workspace, tmp_path):
+    ws = tmp_workspace("ner")
+    rows = [ner_line(f"Person{i} works at Company{i} .", [(0, 0, "PER"), (3, 3, "ORG")] if i % 2 else [(3, 3, "ORG")])
+            for i in range(40)]
+    import_file(ws, write_jsonl(tmp_path / "r.jsonl", rows), into="round:1")
+    r = split(ws, source="round:1", fraction=0.25, seed=7, name="held")
+    assert r["examples"] == 10 and r["per_stratum"] == {"ORG": 5, "PER": 5}
+    assert len(load_records(ws, "round:1")) == 30
+    gold_texts = {x.text for x in load_records(ws, "gold:held")}
+    ws2 = tmp_workspace("ner")
+    import_file(ws2, tmp_path / "r.jsonl", into="round:1")
+    split(ws2, source="round:1", fraction=0.25, seed=7, name="held")
+    assert {x.text for x in load_records(ws2, "gold:held")} == gold_texts
+    # training data never contains gold texts after the split
+    assert not gold_texts & {x.text for x in training_records(ws, round=1)}
+
+
+def test_training_refuses_gold_texts(ws, tmp_path):
+    import_file(ws, write_jsonl(tmp_path / "r.jsonl", TRAIN), into="round:1")
+    assert len(training_records(ws, round=1)) == 3
+    # a gold text sneaks into the round below the library (e.g. written by an old version or by hand)
+    with ws.engine.begin() as conn:
+        cid = conn.execute(sa.select(db.collections.c.id).where(db.collections.c.kind == "round")).scalar()
+        ex = conn.execute(sa.select(db.examples).where(db.examples.c.text == GOLD[0]["text"])).mappings().one()
+        new_id = conn.execute(db.examples.insert().values(
+            collection_id=cid, position=99, text=ex["text"].upper(), input_hash=ex["input_hash"], tokens=ex["tokens"],
+            created_at="2026-01-01")).inserted_primary_key[0]
+        conn.execute(db.annotations.insert().values(example_id=new_id, answer="accept", spans=[], annotator="x",
+                                                    created_at="2026-01-01"))
+    with pytest.raises(LeakageError, match="training data of round 1"):
+        training_records(ws, round=1)
+
+
+def test_leakage_report_finds_exact_and_near_duplicates(ws, tmp_path):
+    near = GOLD[0]["text"].replace("Paris", "Pariss")
+    import_file(ws, write_jsonl(tmp_path / "r.jsonl", TRAIN + [ner_line(near, [])]), into="round:1")
+    rep = leakage_report(ws, threshold=0.8)
+    assert rep["exact_overlaps"] == 0 and rep["ok"]
+    assert rep["near_duplicates"] == 1
+    assert rep["near"][0]["gold_text"] == GOLD[0]["text"] and rep["near"][0]["similarity"] >= 0.8

@@ -1,0 +1,35 @@
+import sqlalchemy as sa
+import pytest
+
+from evaluator import db
+from evaluator.errors import ConfigError
+from evaluator.workspace import init_workspace, open_workspace
+
+
+def test_init_creates_sqlite_with_wal_and_foreign_keys(tmp_path):
+    ws = init_workspace(tmp_path / "w", task="ner", labels=["PER", "ORG"])
+    assert (tmp_path / "w" / "workspace.db").exists()
+    with ws.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar().lower() == "wal"
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        names = {r[0] for r in conn.execute(sa.select(db.schema_migrations.c.name))}
+    assert names == {name for name, _ in db.MIGRATIONS}
+    assert ws.task == "ner" and ws.labels == ["ORG", "PER"]
+
+
+def test_init_is_idempotent_and_refuses_task_change(tmp_path):
+    init_workspace(tmp_path, task="textcat", labels=["a"])
+    ws = init_workspace(tmp_path, task="textcat", labels=["b"])
+    assert ws.labels == ["a", "b"]
+    with pytest.raises(ConfigError, match="already holds a 'textcat' task"):
+        init_workspace(tmp_path, task="ner")
+
+
+def test_open_missing_workspace_says_how_to_create_it(tmp_path):
+    with pytest.raises(ConfigError, match="evaluator init"):
+        open_workspace(tmp_path / "nope")
+
+
+def test_migrations_are_applied_once(tmp_path):
+    ws = init_workspace(tmp_path, task="ner")
+    assert db.migrate(ws.engine) == []
