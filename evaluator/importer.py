@@ -152,13 +152,15 @@ def import_file(ws: Workspace, path: str | Path, *, into: str | Target, format: 
             report["skipped_examples"] = [r.text[:80] for r in overlap[:5]]
             records = keep
 
-        hashes = Counter(r.input_hash for r in records)
-        dups = {h: n for h, n in hashes.items() if n > 1}
+        # repeated texts are kept (published counts include them) and reported: exact repeats, and repeats
+        # after normalization (what the leakage guard compares)
+        exact = Counter(r.text for r in records)
+        dups = {t: n for t, n in exact.items() if n > 1}
         report["duplicates_in_file"] = sum(n - 1 for n in dups.values())
         report["duplicate_texts"] = len(dups)
+        report["duplicates_normalized"] = sum(n - 1 for n in Counter(r.input_hash for r in records).values())
         if dups:
-            shown = [r.text[:80] for r in records if r.input_hash in dups][:3]
-            report["duplicate_examples"] = list(dict.fromkeys(shown))
+            report["duplicate_examples"] = [t[:80] for t in list(dups)[:3]]
 
         if unknown and (extend_labels or not known):
             ws.add_labels(unknown, conn=conn)

@@ -31,14 +31,16 @@ def init(workspace, db_url, task, labels, lang, as_json):
          lambda d: click.echo(f"workspace {d['workspace']}: task {d['task']}, labels {', '.join(d['labels']) or '(none yet)'}"))
 
 
-def _read_options(encoding, scheme, text_column, label_column, no_header, label_map, snap, lang) -> ReadOptions:
+def _read_options(encoding, scheme, text_column, label_column, no_header, label_map, snap, lang,
+                  tag_column=-1) -> ReadOptions:
     mapping = {}
     for item in (label_map or "").split(","):
         if item.strip():
             k, _, v = item.partition("=")
             mapping[k.strip()] = v.strip()
     return ReadOptions(encoding=encoding, scheme=scheme, text_column=text_column, label_column=label_column,
-                       has_header=not no_header, label_map=mapping, snap_spans=snap, lang=lang)
+                       has_header=not no_header, label_map=mapping, snap_spans=snap, lang=lang,
+                       tag_column=tag_column)
 
 
 def read_options(func):
@@ -50,6 +52,8 @@ def read_options(func):
         click.option("--scheme", default="auto", show_default=True,
                      type=click.Choice(["auto", "IOB1", "IOB2", "IOBES", "BILOU"], case_sensitive=False),
                      help="CoNLL tagging scheme."),
+        click.option("--tag-column", type=int, default=-1, show_default=True,
+                     help="CoNLL column holding the tag (0-based; -1 = last)."),
         click.option("--text-column", default="text", show_default=True,
                      help="CSV/JSONL text column (or positions like 1,2 without a header)."),
         click.option("--label-column", default="label", show_default=True, help="CSV/JSONL label column."),
@@ -72,7 +76,7 @@ def read_options(func):
 @click.option("--annotator", default="import", show_default=True, help="Annotator name stored with the annotations.")
 @workspace_options
 @json_option
-def import_(ws, file, into, fmt, encoding, scheme, text_column, label_column, no_header, label_map, snap_spans,
+def import_(ws, file, into, fmt, encoding, scheme, tag_column, text_column, label_column, no_header, label_map, snap_spans,
             extend_labels, skip_gold_overlap, annotator, as_json):
     """Import FILE into a gold set, a round or the pool (all-or-nothing).
 
@@ -83,7 +87,8 @@ def import_(ws, file, into, fmt, encoding, scheme, text_column, label_column, no
       evaluator import bbc/ --into pool --encoding utf-8,latin-1
     """
     from evaluator.importer import import_file
-    opts = _read_options(encoding, scheme, text_column, label_column, no_header, label_map, snap_spans, ws.lang)
+    opts = _read_options(encoding, scheme, text_column, label_column, no_header, label_map, snap_spans, ws.lang,
+                         tag_column)
     report = import_file(ws, file, into=into, format=fmt, options=opts, skip_gold_overlap=skip_gold_overlap,
                          extend_labels=extend_labels, annotator=annotator, progress=progress_printer("import"))
 

@@ -1,0 +1,260 @@
+"""Helpers shared by the format readers: decoding with good errors, JSONL lines, span validation.
+
+Readers collect every problem of a file in a :class:`Problems` list and call :meth:`Problems.raise_if_any` at
+the end: one problem raises that :class:`~evaluator.errors.InputFormatError`, several raise one
+:class:`~evaluator.errors.ValidationError`.
+"""
+from __future__ import annotations
+
+import bisect
+import json
+from pathlib import Path
+from typing import Any, Iterator
+
+from evaluator.errors import InputFormatError, ValidationError
+from evaluator.records import ANSWERS, Record, Span, Token
+
+ENCODING_HINT = ("pass --encoding latin-1 (or cp1252), --encoding utf-8,latin-1 to fall back per file, "
+                 "or --encoding utf-8-replace to replace bad bytes")
+SNAP_HINT = "fix the offsets, or pass --snap-spans to move them to the enclosing token boundaries"
+
+#: answer of a record that carries no annotation (a raw input text); the importer stores no annotation for it
+UNLABELED = "unlabeled"
+
+#: meta key holding the number of spans of a record moved by ``snap_spans``
+SNAPPED_KEY = "_snapped"
+
+
+class Problems(list):
+    """A list of :class:`InputFormatError` for one file, located by line or by record number."""
+
+    def __init__(self, path: Path | str, *, unit: str = "line") -> None:
+        super().__init__()
+        self.path = str(path)
+        self.unit = unit
+
+    def add(self, message: str, where: int | None = None, *, hint: str | None = None) -> None:
+        if where is not None and self.unit != "line":
+            self.append(InputFormatError(f"{self.unit} {where}: {message}", path=self.path, hint=hint))
+        else:
+            self.append(InputFormatError(message, path=self.path, line=where, hint=hint))
+
+    def raise_if_any(self) -> None:
+        if len(self) == 1:
+            raise self[0]
+        if self:
+            raise ValidationError(list(self))
+
+
+# ---------------------------------------------------------------------------------------------------- decoding
+
+def _decode_chain(data: bytes, encoding: str) -> tuple[str, str]:
+    """Decode with one encoding, a ``,``-separated fallback chain, or ``utf-8-replace``; strips a BOM."""
+    names = [e.strip() for e in encoding.split(",") if e.strip()] or ["utf-8"]
+    last: UnicodeDecodeError | None = None
+    for name in names:
+        try:
+            if name.lower().replace("_", "-") in ("utf-8-replace", "utf8-replace"):
+                text = data.decode("utf-8", errors="replace")
+            else:
+                text = data.decode(name)
+        except UnicodeDecodeError as err:
+            last = err if last is None else last
+            continue
+        except LookupError:
+            raise InputFormatError(f"unknown encoding {name!r}", hint=ENCODING_HINT) from None
+        if text.startswith("\ufeff"):
+            text = text[1:]
+        return text, name
+    assert last is not None
+    raise last
+
+
+def decode_bytes(data: bytes, encoding: str, *, path: Path | str) -> tuple[str, str]:
+    """Decode ``data``; returns ``(text, encoding used)``.
+
+    Raises :class:`InputFormatError` naming the bad byte, its byte offset and line.
+    """
+    try:
+        return _decode_chain(data, encoding)
+    except UnicodeDecodeError as err:
+        bad = data[err.start:err.end]
+        line = data.count(b"\n", 0, err.start) + 1
+        shown = " ".join(f"0x{b:02X}" for b in bad[:4])
+        raise InputFormatError(
+            f"byte {shown} at offset {err.start} is not valid {err.encoding} (line {line})",
+            path=str(path), hint=ENCODING_HINT) from None
+
+
+def read_text(path: Path, encoding: str) -> tuple[str, str]:
+    """Read and decode a whole file (see :func:`decode_bytes`)."""
+    try:
+        data = Path(path).read_bytes()
+    except OSError as err:
+        raise InputFormatError(f"cannot read the file ({err.strerror})", path=str(path)) from None
+    return decode_bytes(data, encoding, path=path)
+
+
+def iter_jsonl(path: Path, encoding: str, problems: Problems) -> Iterator[tuple[int, Any]]:
+    """``(line number, parsed object)`` of each non-blank line; bad JSON is added to ``problems``."""
+    text, _ = read_text(path, encoding)
+    for no, line in enumerate(text.split("\n"), 1):  # not splitlines(): U+2028 may sit inside JSON strings
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except ValueError as err:
+            col = getattr(err, "colno", None)
+            at = f" at column {col}" if col else ""
+            problems.add(f"malformed JSON{at}: {getattr(err, 'msg', err)}", no,
+                         hint="each line must hold one complete JSON object (JSON Lines); "
+                              "a JSON array file is not JSONL")
+            continue
+        if not isinstance(obj, dict):
+            problems.add(f"expected a JSON object, found {type(obj).__name__}", no,
+                         hint="each line must hold one JSON object with a \"text\" key")
+            continue
+        yield no, obj
+
+
+def get_text(obj: dict, key: str, where: int, problems: Problems) -> str | None:
+    """The string under ``key``; records a problem when it is missing or not a string."""
+    if key not in obj:
+        keys = ", ".join(sorted(map(str, obj))) or "none"
+        problems.add(f"no {key!r} key (keys: {keys})", where, hint=f"each record needs a {key!r} string")
+        return None
+    text = obj[key]
+    if not isinstance(text, str):
+        problems.add(f"{key!r} is {type(text).__name__}, not a string", where)
+        return None
+    return text
+
+
+def make_span(start: Any, end: Any, label: Any, where: int, problems: Problems) -> Span | None:
+    """A :class:`Span` from raw values, or ``None`` with a problem recorded."""
+    if isinstance(start, bool) or isinstance(end, bool) or not isinstance(start, int) or not isinstance(end, int):
+        problems.add(f"span offsets must be integers, got start={start!r} end={end!r}", where)
+        return None
+    if not isinstance(label, str) or not label.strip():
+        problems.add(f"span {start}-{end} has no label (got {label!r})", where)
+        return None
+    return Span(start, end, label)
+
+
+# ---------------------------------------------------------------------------------------------------- validation
+
+def _describe(text: str, span: Span) -> str:
+    frag = text[span.start:span.end]
+    if len(frag) > 40:
+        frag = frag[:37] + "..."
+    return f"span {span.start}-{span.end} {span.label} ({frag!r})"
+
+
+def snap_span(tokens: list[Token], span: Span, text: str) -> Span | None:
+    """The span grown to the first and last non-whitespace token it overlaps (spaCy's ``expand`` mode)."""
+    starts = [t.start for t in tokens]
+    i = max(bisect.bisect_right(starts, span.start) - 1, 0)
+    first = last = None
+    for tok in tokens[i:]:
+        if tok.start >= span.end:
+            break
+        if tok.end > span.start and text[tok.start:tok.end].strip():
+            if first is None:
+                first = tok
+            last = tok
+    if first is None or last is None:
+        return None
+    return Span(first.start, last.end, span.label)
+
+
+def validate_records(records: list[Record], problems: Problems, *, snap: bool = False, lang: str = "en",
+                     check_answer: bool = True, check_empty: bool = True) -> None:
+    """Check every record; add problems, never drop anything.
+
+    * empty or whitespace-only texts; answers other than accept/reject/ignore
+    * tokens outside the text or out of order
+    * span offsets outside the text, reversed or empty spans
+    * spans not on token boundaries (records without tokens are tokenized with ``spacy.blank(lang)`` first and
+      keep those tokens); with ``snap`` they are moved to the enclosing tokens and counted in
+      ``record.meta["_snapped"]``
+    * overlapping spans
+    """
+    need_tokens = [r for r in records if r.tokens is None and r.spans and r.text]
+    if need_tokens:
+        from evaluator.tokenize import ensure_tokens
+
+        ensure_tokens(need_tokens, lang=lang)
+    for rec in records:
+        where = rec.line
+        text = rec.text
+        if check_empty and not text.strip():
+            problems.add("empty text", where, hint="remove the record or give it a text")
+        if check_answer and rec.answer not in ANSWERS and rec.answer != UNLABELED:
+            problems.add(f"unknown answer {rec.answer!r}", where, hint="use accept, reject or ignore")
+        if rec.tokens:
+            prev = 0
+            for k, tok in enumerate(rec.tokens):
+                if tok.start < prev or tok.end < tok.start or tok.end > len(text):
+                    problems.add(f"token {k} ({tok.start}-{tok.end}) is outside the text (length {len(text)}) "
+                                 f"or out of order", where, hint="token offsets are characters into the text")
+                    break
+                prev = tok.end
+        if not rec.spans:
+            continue
+        good: list[Span] = []
+        snapped = 0
+        starts = {t.start for t in rec.tokens} if rec.tokens else set()
+        ends = {t.end for t in rec.tokens} if rec.tokens else set()
+        for span in rec.spans:
+            if span.start < 0 or span.end > len(text):
+                problems.add(f"span {span.start}-{span.end} {span.label} is outside the text (length {len(text)})",
+                             where, hint="offsets are characters into this record's text, end exclusive")
+                continue
+            if span.end <= span.start:
+                problems.add(f"span {span.start}-{span.end} {span.label} is empty or reversed", where,
+                             hint="end must be greater than start (end is exclusive)")
+                continue
+            if rec.tokens is not None and (span.start not in starts or span.end not in ends):
+                fixed = snap_span(rec.tokens, span, text)
+                if snap and fixed is not None:
+                    if fixed != span:
+                        snapped += 1
+                    span = fixed
+                elif snap:
+                    problems.add(f"{_describe(text, span)} covers no token", where,
+                                 hint="remove the span; it holds only whitespace")
+                    continue
+                else:
+                    near = f" (enclosing tokens: {_describe(text, fixed)[5:]})" if fixed else ""
+                    problems.add(f"{_describe(text, span)} is not on token boundaries{near}", where,
+                                 hint=SNAP_HINT)
+                    continue
+            good.append(span)
+        good.sort()
+        for a, b in zip(good, good[1:]):
+            if b.start < a.end:
+                problems.add(f"{_describe(text, a)} and {_describe(text, b)} overlap", where,
+                             hint="NER spans must not overlap; remove one of them")
+        rec.spans = good
+        if snapped:
+            rec.meta[SNAPPED_KEY] = snapped
+
+
+def snapped_count(records: list[Record]) -> int:
+    """How many spans ``snap_spans`` moved, over all records."""
+    return sum(int(r.meta.get(SNAPPED_KEY, 0)) for r in records)
+
+
+def public_meta(meta: dict) -> dict:
+    """Meta without the reader's bookkeeping keys (those starting with ``_``)."""
+    return {k: v for k, v in meta.items() if not str(k).startswith("_")}
+
+
+def token_tuples(rec: Record, lang: str = "en") -> list[Token]:
+    """The record's tokens, tokenizing when it has none."""
+    if rec.tokens is None:
+        from evaluator.tokenize import ensure_tokens
+
+        ensure_tokens([rec], lang=lang)
+    assert rec.tokens is not None
+    return rec.tokens
