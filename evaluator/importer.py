@@ -122,14 +122,14 @@ def import_file(ws: Workspace, path: str | Path, *, into: str | Target, format: 
     with ws.engine.begin() as conn:
         row = collection_row(conn, target)
         if row is not None:
-            if target.kind == "gold":
-                assert_writable(row)
             done = conn.execute(sa.select(db.imports.c.id).where(db.imports.c.collection_id == row["id"],
                                                                  db.imports.c.file_sha256 == sha)).first()
             if done:
                 report.update(examples=0, annotations=0, already_imported=True,
                               message=f"{path.name} was already imported into {target}; nothing added.")
                 return report
+            if target.kind == "gold":
+                assert_writable(row)
         if target.kind == "gold":
             guard = train_hashes(conn)
             where = f"in {path.name}"

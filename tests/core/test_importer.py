@@ -66,6 +66,7 @@ def test_frozen_gold_refuses_writes(tmp_workspace, tmp_path):
     ws = tmp_workspace("ner")
     import_file(ws, write_jsonl(tmp_path / "gold.jsonl", GOLD[:2]), into="gold:test")
     freeze(ws, "test")
+    assert import_file(ws, tmp_path / "gold.jsonl", into="gold:test")["already_imported"]
     with pytest.raises(FrozenError, match="new-version"):
         import_file(ws, write_jsonl(tmp_path / "more.jsonl", GOLD[2:]), into="gold:test")
 

@@ -1,0 +1,131 @@
+"""AppTest: the Data page (upload + import, errors, preview, export)."""
+from __future__ import annotations
+
+import json
+
+from evaluator.store import load_records, status
+from tests.app.conftest import no_exception, texts
+
+GOOD = [
+    {"text": "Ada Lovelace joined Initech in Leeds.", "spans": [
+        {"start": 0, "end": 12, "label": "PERSON"}, {"start": 20, "end": 27, "label": "ORG"},
+        {"start": 31, "end": 36, "label": "LOCATION"}]},
+    {"text": "The Widget 3000 sold out in Porto.", "spans": [
+        {"start": 4, "end": 15, "label": "PRODUCT"}, {"start": 28, "end": 33, "label": "LOCATION"}]},
+    {"text": "Nothing happened on Tuesday.", "spans": []},
+]
+
+
+def _jsonl(rows) -> bytes:
+    return "".join(json.dumps(r) + "\n" for r in rows).encode()
+
+
+def _upload(at, name: str, data: bytes) -> None:
+    at.file_uploader(key="data.upload").upload(name, data, "application/octet-stream")
+    at.run()
+
+
+def test_import_an_uploaded_file_into_a_new_round(app, demo_ws):
+    at = app("pages/data.py")
+    no_exception(at)
+    before = status(demo_ws)
+    next_round = max(r["round"] for r in before["rounds"]) + 1
+    assert at.number_input(key="data.round").value == next_round
+    _upload(at, "extra.jsonl", _jsonl(GOOD))
+    at.button(key="data.import").click()
+    at.run()
+    no_exception(at)
+    assert not at.error
+    assert any(f"Imported {len(GOOD)} examples" in s and f"round:{next_round}" in s for s in texts(at, "success"))
+    after = status(demo_ws)
+    new = after["rounds"][-1]
+    assert new["round"] == next_round and new["examples"] == len(GOOD)
+    expected = {}
+    for r in GOOD:
+        for s in r["spans"]:
+            expected[s["label"]] = expected.get(s["label"], 0) + 1
+    assert new["per_label"] == dict(sorted(expected.items()))
+    table = at.dataframe[0].value  # spans per label of the report
+    assert dict(zip(table["label"], table["count"])) == expected
+
+
+def test_same_upload_twice_is_reported_as_already_imported(app, demo_ws):
+    at = app("pages/data.py")
+    _upload(at, "extra.jsonl", _jsonl(GOOD))
+    at.number_input(key="data.round").set_value(9)
+    at.button(key="data.import").click()
+    at.run()
+    at.button(key="data.import").click()
+    at.run()
+    no_exception(at)
+    assert any("already imported" in t for t in texts(at, "info"))
+    assert [r["examples"] for r in status(demo_ws)["rounds"] if r["round"] == 9] == [len(GOOD)]
+
+
+def test_malformed_upload_shows_the_line_and_writes_nothing(app, demo_ws):
+    at = app("pages/data.py")
+    before = status(demo_ws)
+    bad = _jsonl(GOOD[:2]) + b'{"text": "broken json", \n' + _jsonl(GOOD[2:])
+    _upload(at, "broken.jsonl", bad)
+    at.button(key="data.import").click()
+    at.run()
+    no_exception(at)
+    errors = texts(at, "error")
+    assert errors and "line 3" in errors[0] and "broken.jsonl" in errors[0]
+    assert "Traceback" not in " ".join(errors)
+    assert status(demo_ws) == before
+
+
+def test_several_problems_are_listed(app, demo_ws):
+    at = app("pages/data.py")
+    rows = [dict(GOOD[0]), {"text": "Short.", "spans": [{"start": 0, "end": 40, "label": "ORG"}]},
+            {"text": "", "spans": []}]
+    _upload(at, "problems.jsonl", _jsonl(rows))
+    at.button(key="data.import").click()
+    at.run()
+    no_exception(at)
+    [error] = texts(at, "error")
+    assert "problem(s) found; nothing was imported" in error
+    assert "line 2" in error and "line 3" in error
+
+
+def test_gold_overlap_is_refused_then_skipped_with_the_option(app, demo_ws):
+    gold = load_records(demo_ws, "gold:demo-test")
+    rows = [{"text": gold[0].text, "spans": [s.__dict__ for s in gold[0].spans]}, GOOD[0]]
+    at = app("pages/data.py")
+    _upload(at, "leaky.jsonl", _jsonl(rows))
+    at.button(key="data.import").click()
+    at.run()
+    assert any("leakage guard" in e for e in texts(at, "error"))
+    at.checkbox(key="data.skip_overlap").check()
+    at.button(key="data.import").click()
+    at.run()
+    no_exception(at)
+    assert any("Left out 1 example" in w for w in texts(at, "warning"))
+    assert status(demo_ws)["rounds"][-1]["examples"] == 1
+
+
+def test_preview_shows_spans_inline(app, demo_ws):
+    at = app("pages/data.py")
+    at.selectbox(key="data.preview_target").set_value("gold:demo-test@1")
+    at.run()
+    no_exception(at)
+    records = load_records(demo_ws, "gold:demo-test", answers=None)
+    table = at.dataframe[-1].value
+    assert len(table) == min(50, len(records))
+    first = records[0]
+    s = first.spans[0]
+    assert f"[{first.text[s.start:s.end]} · {s.label}]" in table["text"][0]
+    assert list(table["spans"]) == [len(r.spans) for r in records[:50]]
+
+
+def test_export_offers_a_download(app, demo_ws):
+    at = app("pages/data.py")
+    at.selectbox(key="data.export_source").set_value("round:2")
+    at.selectbox(key="data.export_format").set_value("conll")
+    at.button(key="data.export").click()
+    at.run()
+    no_exception(at)
+    n = len(load_records(demo_ws, "round:2"))
+    [button] = at.download_button
+    assert "round-2" in button.label and f"({n} examples)" in button.label

@@ -1,0 +1,118 @@
+"""Real-browser fixtures: `streamlit run app.py` on a demo workspace, driven by Debian's chromium via Playwright.
+
+Never `playwright install`: the tests use /usr/bin/chromium (install it with `make browser-deps`). When it is
+missing the tests skip, except under CI=true, where they fail.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+CHROMIUM = os.environ.get("EVALUATOR_CHROMIUM", "/usr/bin/chromium")
+SCREENS = Path(os.environ.get("EVALUATOR_SCREENS", "/tmp/screens"))
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run", "--disable-quic"]
+
+
+def _missing(msg: str) -> None:
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(msg + " (required when CI=true)")
+    pytest.skip(msg)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def browser_workspace(tmp_path_factory) -> Path:
+    from evaluator.demo import build_demo
+    path = tmp_path_factory.mktemp("browser") / "demo"
+    build_demo(path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def app_url(browser_workspace) -> str:
+    """Start the app on a free port with EVALUATOR_WORKSPACE set; yield its URL; stop it afterwards."""
+    port = _free_port()
+    streamlit = Path(sys.executable).with_name("streamlit")
+    cmd = [str(streamlit) if streamlit.exists() else shutil.which("streamlit") or "streamlit", "run", "app.py",
+           "--server.headless", "true", "--server.port", str(port), "--server.address", "127.0.0.1",
+           "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
+    env = {**os.environ, "EVALUATOR_WORKSPACE": str(browser_workspace)}
+    log = open(browser_workspace.parent / "streamlit.log", "wb")
+    proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as r:
+                if r.read().strip() == b"ok":
+                    break
+        except OSError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            log.close()
+            pytest.fail("streamlit did not start:\n" + (browser_workspace.parent / "streamlit.log").read_text())
+        time.sleep(0.3)
+    yield url
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    log.close()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not Path(CHROMIUM).exists():
+        _missing(f"chromium not found at {CHROMIUM} (make browser-deps)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _missing("playwright is not installed (pip install -r requirements-dev.txt)")
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser, app_url):
+    """A fresh browser page (1400x1300) on the app's home page, fully rendered."""
+    SCREENS.mkdir(parents=True, exist_ok=True)
+    context = browser.new_context(viewport={"width": 1400, "height": 1300})
+    pg = context.new_page()
+    pg.set_default_timeout(30_000)
+    pg.goto(app_url)
+    pg.get_by_test_id("stSidebar").get_by_text("workspace ·", exact=False).wait_for()
+    wait_until_idle(pg)
+    yield pg
+    context.close()
+
+
+_RUNNING = ("() => !document.querySelector(\"[data-testid='stStatusWidgetRunningIcon'], "
+            "[data-testid='stStatusWidgetRunningManIcon']\")")
+
+
+def wait_until_idle(pg) -> None:
+    """Wait until Streamlit has finished running the script: the running indicator is absent three times in a
+    row, 250 ms apart (a rerun can start a moment after an interaction)."""
+    pg.wait_for_selector("[data-testid='stAppViewContainer']")
+    for _ in range(3):
+        pg.wait_for_timeout(250)
+        pg.wait_for_function(_RUNNING, timeout=30_000)
