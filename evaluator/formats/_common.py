@@ -168,7 +168,7 @@ def snap_span(tokens: list[Token], span: Span, text: str) -> Span | None:
 
 
 def validate_records(records: list[Record], problems: Problems, *, snap: bool = False, lang: str = "en",
-                     check_answer: bool = True, check_empty: bool = True) -> None:
+                     check_answer: bool = True, check_empty: bool = True, keep_misaligned: bool = False) -> None:
     """Check every record; add problems, never drop anything.
 
     * empty or whitespace-only texts; answers other than accept/reject/ignore
@@ -178,6 +178,9 @@ def validate_records(records: list[Record], problems: Problems, *, snap: bool = 
       keep those tokens); with ``snap`` they are moved to the enclosing tokens and counted in
       ``record.meta["_snapped"]``
     * overlapping spans
+
+    ``keep_misaligned`` (prediction files) keeps spans that are off token boundaries or overlap, for the scorer
+    to count as false positives.
     """
     need_tokens = [r for r in records if r.tokens is None and r.spans and r.text]
     if need_tokens:
@@ -214,6 +217,9 @@ def validate_records(records: list[Record], problems: Problems, *, snap: bool = 
                 problems.add(f"span {span.start}-{span.end} {span.label} is empty or reversed", where,
                              hint="end must be greater than start (end is exclusive)")
                 continue
+            if keep_misaligned:
+                good.append(span)
+                continue
             if rec.tokens is not None and (span.start not in starts or span.end not in ends):
                 fixed = snap_span(rec.tokens, span, text)
                 if snap and fixed is not None:
@@ -231,7 +237,7 @@ def validate_records(records: list[Record], problems: Problems, *, snap: bool = 
                     continue
             good.append(span)
         good.sort()
-        for a, b in zip(good, good[1:]):
+        for a, b in zip(good, good[1:]) if not keep_misaligned else ():
             if b.start < a.end:
                 problems.add(f"{_describe(text, a)} and {_describe(text, b)} overlap", where,
                              hint="NER spans must not overlap; remove one of them")

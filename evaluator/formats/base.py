@@ -33,6 +33,9 @@ class ReadOptions:
     label_map: dict[str, str] = field(default_factory=dict)
     #: move span offsets that are not on token boundaries to the nearest boundaries (counted in ``snapped``)
     snap_spans: bool = False
+    #: prediction files: keep spans that are off token boundaries (and overlapping ones) instead of reporting
+    #: them, so the scorer can count them as false positives (``misaligned``) rather than drop them
+    keep_misaligned: bool = False
     #: language of the tokenizer used when a file has no tokens
     lang: str = "en"
 

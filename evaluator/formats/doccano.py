@@ -78,7 +78,8 @@ class DoccanoFormat:
             answer = obj.get("answer", "accept")
             records.append(Record(text, spans=spans, label=label, meta=meta, line=no,
                                   answer=answer if isinstance(answer, str) else repr(answer)))
-        validate_records(records, problems, snap=options.snap_spans, lang=options.lang)
+        validate_records(records, problems, snap=options.snap_spans, lang=options.lang,
+                         keep_misaligned=options.keep_misaligned)
         problems.raise_if_any()
         return records
 

@@ -153,7 +153,8 @@ class LabelStudioFormat:
                                              hint="use one single-choice control per task")
                             label = _choice(res["value"], n, problems)
             records.append(Record(text, spans=spans, label=label, answer=answer, meta=meta, line=n))
-        validate_records(records, problems, snap=options.snap_spans, lang=options.lang)
+        validate_records(records, problems, snap=options.snap_spans, lang=options.lang,
+                         keep_misaligned=options.keep_misaligned)
         problems.raise_if_any()
         return records
 

@@ -126,7 +126,8 @@ class ProdigyFormat:
                     meta[key] = obj[key]
             records.append(Record(text, tokens=tokens, spans=spans, label=_label(obj, no, problems),
                                   answer=answer if isinstance(answer, str) else repr(answer), meta=meta, line=no))
-        validate_records(records, problems, snap=options.snap_spans, lang=options.lang)
+        validate_records(records, problems, snap=options.snap_spans, lang=options.lang,
+                         keep_misaligned=options.keep_misaligned)
         problems.raise_if_any()
         return records
 
