@@ -1,0 +1,88 @@
+"""CLI: train, models, model add/rename/delete, predict, evaluate, curve, trainers (crf-ner keeps it fast)."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from evaluator.formats import get_format
+
+from .helpers import drugs_workspace
+
+
+@pytest.fixture(scope="module")
+def ws(shared_data, tmp_path_factory):
+    return drugs_workspace(tmp_path_factory.mktemp("cli"), shared_data, rounds=((0, 40), (40, 120)))
+
+
+def _json(result):
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def test_train_models_predict_evaluate(cli_runner, ws):
+    W = ("--workspace", ws.path)
+    r1 = _json(cli_runner("train", "--round", 1, "--trainer", "crf-ner", "--json", *W))
+    assert r1["name"] == "round-1-crf-ner" and r1["lineage"]["parent"] is None
+    assert r1["counts"]["examples"] == 40 and len(r1["train_hash"]) == 64 and r1["seconds"] > 0
+    r2 = _json(cli_runner("train", "--round", 2, "--trainer", "crf-ner", "--seed", 3, "--json", *W))
+    assert r2["lineage"] == {"round": 2, "parent": "round-1-crf-ner", "rounds": [1, 2], "cumulative": True}
+    assert r2["seed"] == 3
+
+    listed = _json(cli_runner("models", "--json", *W))
+    assert [m["name"] for m in listed][:2] == ["round-1-crf-ner", "round-2-crf-ner"]
+    text = cli_runner("models", *W)
+    assert "round-2-crf-ner" in text.output and "round-1-crf-ner" in text.output
+
+    p = _json(cli_runner("predict", "--model", "round-2-crf-ner", "--on", "round:1", "--json", *W))
+    assert p == {**p, "examples": 40, "computed": 40, "reused": 0}
+    p = _json(cli_runner("predict", "--model", "round-2-crf-ner", "--on", "round:1", "--json", *W))
+    assert p["computed"] == 0 and p["reused"] == 40
+
+    ev = _json(cli_runner("evaluate", "--gold", "drugs", "--models", "round-1-crf-ner,round-2-crf-ner",
+                          "--resamples", 100, "--json", *W))
+    assert [e["model"] for e in ev] == ["round-1-crf-ner", "round-2-crf-ner"]
+    for e in ev:
+        assert {"micro", "macro", "per_label"} <= set(e) and set(e["per_label"]) == {"DRUG"}
+        assert 0 <= e["micro"]["f1"] <= 1
+    human = cli_runner("evaluate", "--gold", "drugs", *W)
+    assert "round-2-crf-ner" in human.output and "95% CI" in human.output
+
+
+def test_model_add_rename_delete(cli_runner, ws, tmp_path):
+    from evaluator.gold import gold_records
+
+    W = ("--workspace", ws.path)
+    _, gold = gold_records(ws, "drugs")
+    path = tmp_path / "perfect.jsonl"
+    get_format("prodigy-jsonl").write(gold, path, task="ner")
+    added = _json(cli_runner("model", "add", path, "--name", "perfect", "--json", *W))
+    assert added["kind"] == "predictions"
+    ev = _json(cli_runner("evaluate", "--gold", "drugs", "--models", "perfect", "--json", *W))
+    assert ev[0]["micro"]["f1"] == 1.0
+    _json(cli_runner("model", "rename", "perfect", "oracle", "--json", *W))
+    out = _json(cli_runner("model", "delete", "oracle", "--json", *W))
+    assert out["deleted"] and out["artifact_removed"]
+
+
+def test_errors_are_one_line_with_exit_2(cli_runner, ws):
+    r = cli_runner("predict", "--model", "nope", "--on", "pool", "--workspace", ws.path)
+    assert r.exit_code == 2 and "No model named 'nope'" in r.stderr and "Traceback" not in r.output
+    r = cli_runner("train", "--round", 1, "--trainer", "bert", "--workspace", ws.path)
+    assert r.exit_code == 2 and "crf-ner" in r.stderr
+    r = cli_runner("train", "--round", 1, "--config", "{not json", "--workspace", ws.path)
+    assert r.exit_code == 2 and "--config" in r.stderr
+    r = cli_runner("train", "--round", 1, "--trainer", "crf-ner", "--name", "crf-base", "--base-model", ws.path,
+                   "--workspace", ws.path)
+    assert r.exit_code == 2 and "base_model" in r.stderr
+
+
+def test_curve_and_trainers(cli_runner, ws):
+    cfg = ("--config", '{"max_iterations": 50}')
+    res = _json(cli_runner("curve", "--trainer", "crf-ner", *cfg, "--json", "--workspace", ws.path))
+    assert [p["examples"] for p in res["points"]] == [30, 60, 90, 120]
+    assert res["verdict"] in ("more data still helps", "flattened") and res["reason"]
+    text = cli_runner("curve", "--trainer", "crf-ner", *cfg, "--workspace", ws.path)  # reused, not retrained
+    assert "verdict:" in text.output
+    names = [t["name"] for t in _json(cli_runner("trainers", "--json"))]
+    assert names == ["crf-ner", "sklearn-textcat", "spacy-ner", "spacy-textcat"]
