@@ -76,7 +76,79 @@ def preview(ws: Workspace, target: str, *, limit: int = 50) -> tuple[int, list]:
     return _preview(str(ws.path), ws.url, fp, target, limit)
 
 
+# ------------------------------------------------------------------------------- models, scores, comparisons
+# (Train and Evaluate pages). Comparisons are also stored on disk by the library; this layer only saves the
+# file read and the JSON parse on every rerun.
+
+@st.cache_data(max_entries=32, ttl=3600, show_spinner=False)
+def _models(path: str, url: str, fp: tuple) -> list[dict]:
+    from evaluator.training.registry import list_models
+    return list_models(open_workspace(path, db_url=url))
+
+
+@st.cache_data(max_entries=32, ttl=3600, show_spinner=False)
+def _scores(path: str, url: str, fp: tuple) -> list[dict]:
+    from evaluator.evaluation import stored_scores
+    return stored_scores(open_workspace(path, db_url=url))
+
+
+@st.cache_data(max_entries=32, ttl=3600, show_spinner=False)
+def _curves(path: str, url: str, fp: tuple, trainer: str | None) -> list[dict]:
+    from evaluator.training.registry import stored_curves
+    return stored_curves(open_workspace(path, db_url=url), trainer=trainer)
+
+
+@st.cache_data(max_entries=64, ttl=3600, show_spinner="Comparing the two models (paired bootstrap and randomization test) ...")
+def _comparison(path: str, url: str, fp: tuple, gold: str, a: str, b: str, settings: tuple) -> dict:
+    from evaluator.evaluation import compare_models
+    return compare_models(open_workspace(path, db_url=url), gold, a, b, **dict(settings))
+
+
+@st.cache_data(max_entries=64, ttl=3600, show_spinner=False)
+def _diff(path: str, url: str, fp: tuple, gold: str, a: str, b: str, version: int | None) -> list[dict]:
+    from evaluator.evaluation import example_diff
+    return example_diff(open_workspace(path, db_url=url), gold, a, b, version=version)
+
+
+def _cached(ws: Workspace, cached, direct, *args):
+    fp = fingerprint(ws)
+    if fp is None:
+        return direct(ws, *args)
+    return cached(str(ws.path), ws.url, fp, *args)
+
+
+def models(ws: Workspace) -> list[dict]:
+    """``evaluator.training.registry.list_models(ws)``, cached."""
+    from evaluator.training.registry import list_models
+    return _cached(ws, _models, list_models)
+
+
+def scores(ws: Workspace) -> list[dict]:
+    """``evaluator.evaluation.stored_scores(ws)`` (stored evaluations, nothing computed), cached."""
+    from evaluator.evaluation import stored_scores
+    return _cached(ws, _scores, stored_scores)
+
+
+def curves(ws: Workspace, *, trainer: str | None = None) -> list[dict]:
+    """``evaluator.training.registry.stored_curves(ws, trainer=...)``, cached."""
+    from evaluator.training.registry import stored_curves
+    return _cached(ws, _curves, lambda w, t: stored_curves(w, trainer=t), trainer)
+
+
+def comparison(ws: Workspace, gold: str, model_a: str, model_b: str, **settings) -> dict:
+    """``evaluator.evaluation.compare_models(ws, gold, a, b, **settings)``, cached (and stored on disk)."""
+    from evaluator.evaluation import compare_models
+    return _cached(ws, _comparison, lambda w, g, a, b, s: compare_models(w, g, a, b, **dict(s)),
+                   gold, model_a, model_b, tuple(sorted(settings.items())))
+
+
+def example_diff(ws: Workspace, gold: str, model_a: str, model_b: str, *, version: int | None = None) -> list[dict]:
+    """``evaluator.evaluation.example_diff`` over every label (pages filter the rows), cached."""
+    from evaluator.evaluation import example_diff as diff
+    return _cached(ws, _diff, lambda w, g, a, b, v: diff(w, g, a, b, version=v), gold, model_a, model_b, version)
+
+
 def clear() -> None:
     """Forget every cached read (call after the app writes to a workspace)."""
-    for fn in (_status, _leakage, _preview):
+    for fn in (_status, _leakage, _preview, _models, _scores, _curves, _comparison, _diff):
         fn.clear()

@@ -125,3 +125,243 @@ def next_steps(status: dict, *, pages: Iterable[str] = ()) -> list[str]:
             hints.append("Ready: a frozen gold set and annotation rounds. Check the leakage report on the "
                          "**Gold sets** page before training.")
     return hints
+
+
+# ------------------------------------------------------------------------------------------ Train page
+
+def default_model_name(round: int, trainer: str, *, cumulative: bool = True) -> str:
+    """The name ``train_round`` gives a model when none is passed (kept in step with the registry)."""
+    return f"round-{round}-{trainer}" if cumulative else f"round-{round}-only-{trainer}"
+
+
+def parse_config(text: str) -> dict | None:
+    """Trainer config overrides typed as a JSON object (``{"training.max_steps": 500}``); empty -> None."""
+    import json
+
+    from evaluator.errors import ConfigError
+
+    text = (text or "").strip()
+    if not text:
+        return None
+    try:
+        cfg = json.loads(text)
+    except ValueError as err:
+        raise ConfigError(f"The config overrides are not valid JSON: {err}.",
+                          hint='write a JSON object, e.g. {"training.max_steps": 500}') from None
+    if not isinstance(cfg, dict):
+        raise ConfigError("The config overrides must be a JSON object.", hint='e.g. {"training.max_steps": 500}')
+    return cfg
+
+
+def _short(x, n: int = 12) -> str:
+    return (x or "")[:n]
+
+
+def gold_column(gold: str, version: int) -> str:
+    return f"F1 {gold} v{version}"
+
+
+def model_rows(models: list[dict], scores: list[dict] = ()) -> list[dict]:
+    """One row per model: name, trainer (or how it was added), round, parent, examples, training-data hash,
+    seconds, created, and one ``F1 <gold> v<N>`` column per gold-set version it was evaluated on (current
+    evaluations only; micro F1, or accuracy for single-label text classification)."""
+    by_model: dict[str, dict] = {}
+    cols: list[str] = []
+    for s in sorted(scores, key=lambda s: (s["gold"], s["version"])):
+        if not s.get("current", True):
+            continue
+        col = gold_column(s["gold"], s["version"])
+        if col not in cols:
+            cols.append(col)
+        by_model.setdefault(s["model"], {})[col] = s["f1"]
+    rows = []
+    for m in models:
+        kind = m.get("kind") or "trained"
+        row = {"model": m["name"],
+               "trainer": m["trainer"] if kind == "trained" else f"external ({kind})",
+               "round": m["round"],
+               "training": ("cumulative" if (m.get("lineage") or {}).get("cumulative") else "this round only")
+               if kind == "trained" else "",
+               "parent": (m.get("lineage") or {}).get("parent") or "",
+               "examples": (m.get("counts") or {}).get("examples"),
+               "train hash": _short(m.get("train_hash")),
+               "seed": m.get("seed"),
+               "seconds": m.get("seconds"),
+               "created": str(m.get("created_at") or "")[:19]}
+        for col in cols:
+            row[col] = by_model.get(m["name"], {}).get(col)
+        rows.append(row)
+    return rows
+
+
+def curve_points(curve: dict) -> list[dict]:
+    """Long-form rows of a learning curve: one per (fraction, seed) with examples and F1."""
+    rows = []
+    for p in curve.get("points", []):
+        for seed, f1 in zip(p.get("seeds", []), p.get("f1", [])):
+            rows.append({"fraction": p["fraction"], "examples": p["examples"], "seed": seed, "f1": f1})
+    return rows
+
+
+def curve_chart(curve: dict):
+    """Altair chart: mean F1 (line and points) with the min-max band over seeds against training examples."""
+    import altair as alt
+    import pandas as pd
+
+    pts = pd.DataFrame([{"examples": p["examples"], "fraction": f"{p['fraction']:.0%}", "mean": p["mean"],
+                         "min": p["min"], "max": p["max"]} for p in curve.get("points", [])])
+    runs = pd.DataFrame(curve_points(curve))
+    x = alt.X("examples:Q", title="training examples")
+    y_title = curve.get("metric") or "F1"
+    band = alt.Chart(pts).mark_area(opacity=0.25).encode(
+        x=x, y=alt.Y("min:Q", title=f"{y_title} on the gold set", scale=alt.Scale(zero=False)), y2="max:Q")
+    line = alt.Chart(pts).mark_line(point=True).encode(
+        x=x, y="mean:Q", tooltip=["fraction", "examples", alt.Tooltip("mean:Q", format=".3f"),
+                                  alt.Tooltip("min:Q", format=".3f"), alt.Tooltip("max:Q", format=".3f")])
+    layers = [band, line]
+    if len(runs):
+        layers.append(alt.Chart(runs).mark_circle(size=25, opacity=0.6, color="gray").encode(
+            x=x, y="f1:Q", tooltip=["seed", "examples", alt.Tooltip("f1:Q", format=".3f")]))
+    return alt.layer(*layers).properties(height=320)
+
+
+# ------------------------------------------------------------------------------------------ Evaluate page
+
+def f1_interval(evaluation: dict) -> tuple[float | None, float | None]:
+    """The 95% bootstrap interval of a model's micro F1 in an ``evaluate_models`` result: ``ci95.micro_f1``
+    (``[low, high]``), or the older ``f1_ci`` (``{"low", "high"}``)."""
+    ci = (evaluation.get("ci95") or {}).get("micro_f1") if isinstance(evaluation.get("ci95"), dict) else None
+    if ci:
+        return ci[0], ci[1]
+    old = evaluation.get("f1_ci") or {}
+    return old.get("low"), old.get("high")
+
+
+def score_rows(evaluations: list[dict], task: str) -> list[dict]:
+    """One row per model of ``evaluate_models``: micro P/R/F1 with the F1 interval, macro F1, documents."""
+    rows = []
+    for e in evaluations:
+        lo, hi = f1_interval(e)
+        row = {"model": e["model"]}
+        if task == "textcat":
+            row["accuracy"] = e.get("accuracy")
+        row.update({"micro P": e["micro"]["precision"], "micro R": e["micro"]["recall"], "micro F1": e["micro"]["f1"],
+                    "F1 95% CI": f"{lo:.3f} – {hi:.3f}" if lo is not None and hi is not None else "–",
+                    "macro F1": e["macro"]["f1"], "docs": e.get("documents")})
+        if task == "ner":
+            row["misaligned"] = e.get("misaligned")
+        rows.append(row)
+    return rows
+
+
+def per_label_rows(evaluations: list[dict]) -> list[dict]:
+    """Long-form (model, label, f1, support) rows for a grouped bar chart."""
+    return [{"model": e["model"], "label": lab, "f1": v.get("f1"), "support": v.get("support")}
+            for e in evaluations for lab, v in (e.get("per_label") or {}).items()]
+
+
+def per_label_chart(rows: list[dict]):
+    """Altair grouped bars: F1 per label, one bar per model."""
+    import altair as alt
+    import pandas as pd
+
+    return alt.Chart(pd.DataFrame(rows)).mark_bar().encode(
+        x=alt.X("label:N", title=None, axis=alt.Axis(labelAngle=0)),
+        xOffset="model:N",
+        y=alt.Y("f1:Q", title="F1", scale=alt.Scale(domain=[0, 1])),
+        color=alt.Color("model:N", title="model"),
+        tooltip=["model", "label", alt.Tooltip("f1:Q", format=".3f"), "support"],
+    ).properties(height=300)
+
+
+METRIC_TITLES = {"micro_f1": "micro F1", "macro_f1": "macro F1", "accuracy": "accuracy"}
+
+
+def delta_rows(res: dict, *, per_label: bool = False) -> list[dict]:
+    """Rows (name, delta, low, high in points; clear = the interval excludes 0) for the interval chart."""
+    items = (res.get("per_label") or {}).items() if per_label else (res.get("metrics") or {}).items()
+    rows = []
+    for name, v in items:
+        lo, hi = (v.get("ci95") or [None, None])
+        if v.get("delta") is None or lo is None:
+            continue
+        rows.append({"name": name if per_label else METRIC_TITLES.get(name, name),
+                     "delta": 100 * v["delta"], "low": 100 * lo, "high": 100 * hi,
+                     "clear": "interval excludes 0" if (lo > 0 or hi < 0) else "interval includes 0"})
+    return rows
+
+
+def delta_chart(rows: list[dict], *, title: str = "B − A (points), 95% interval"):
+    """Altair: each difference as a point with its 95% interval and a rule at zero."""
+    import altair as alt
+    import pandas as pd
+
+    df = pd.DataFrame(rows)
+    y = alt.Y("name:N", title=None, sort=None)
+    color = alt.Color("clear:N", title=None, scale=alt.Scale(domain=["interval excludes 0", "interval includes 0"],
+                                                             range=["#2e7d32", "#9e9e9e"]),
+                      legend=alt.Legend(orient="bottom"))
+    bars = alt.Chart(df).mark_rule(strokeWidth=3).encode(x=alt.X("low:Q", title=title), x2="high:Q", y=y,
+                                                         color=color)
+    dots = alt.Chart(df).mark_point(filled=True, size=90).encode(
+        x="delta:Q", y=y, color=color,
+        tooltip=["name", alt.Tooltip("delta:Q", format="+.2f"), alt.Tooltip("low:Q", format="+.2f"),
+                 alt.Tooltip("high:Q", format="+.2f")])
+    zero = alt.Chart(pd.DataFrame({"x": [0.0]})).mark_rule(strokeDash=[4, 4], color="black").encode(x="x:Q")
+    return alt.layer(bars, dots, zero).properties(height=alt.Step(32))
+
+
+DIFF_KINDS = {"gained": "gained", "lost": "lost", "changed": "changed", "new_error": "new error",
+              "fixed_error": "fixed error"}
+
+
+def _sp(s: dict | None) -> str:
+    return f"{s['text']} · {s['label']}" if s else "—"
+
+
+def diff_rows(diff: list[dict], task: str, *, kinds=None, label: str | None = None) -> list[dict]:
+    """One row per change of an ``example_diff`` result: example number, kind, label(s), the gold, A and B
+    entities (or labels) involved, and the text. ``kinds`` (keys of :data:`DIFF_KINDS`) and ``label`` filter."""
+    kinds = set(kinds) if kinds else set(DIFF_KINDS)
+    rows = []
+    for ex in diff:
+        n = ex["index"] + 1
+        if task != "ner":
+            if ex["kind"] in kinds and (label is None or label in (ex["gold"], ex["a"], ex["b"])):
+                rows.append({"#": n, "kind": DIFF_KINDS[ex["kind"]], "gold": ex["gold"], "A": ex["a"] or "—",
+                             "B": ex["b"] or "—", "text": ex["text"]})
+            continue
+
+        def gold_over(*spans):
+            hits = [g for g in ex["gold"] if any(s and g["start"] < s["end"] and s["start"] < g["end"] for s in spans)]
+            return ", ".join(_sp(g) for g in hits) or "—"
+
+        items = []
+        for s in ex["gained"]:
+            items.append(("gained", (s["label"],), _sp(s), "—", _sp(s)))
+        for s in ex["lost"]:
+            items.append(("lost", (s["label"],), _sp(s), _sp(s), "—"))
+        for c in ex["changed"]:
+            items.append(("changed", (c["a"]["label"], c["b"]["label"]), gold_over(c["a"], c["b"]), _sp(c["a"]),
+                          _sp(c["b"]) + f" ({c['change']})"))
+        for s in ex["new_error"]:
+            items.append(("new_error", (s["label"],), gold_over(s), "—", _sp(s)))
+        for s in ex["fixed_error"]:
+            items.append(("fixed_error", (s["label"],), gold_over(s), _sp(s), "—"))
+        for kind, labs, g, a, b in items:
+            if kind in kinds and (label is None or label in labs):
+                rows.append({"#": n, "kind": DIFF_KINDS[kind], "label": " → ".join(dict.fromkeys(labs)), "gold": g,
+                             "A": a, "B": b, "text": ex["text"]})
+    return rows
+
+
+def diff_counts(diff: list[dict], task: str) -> dict[str, int]:
+    """How many changes of each kind an ``example_diff`` result holds."""
+    out = {k: 0 for k in DIFF_KINDS}
+    for ex in diff:
+        if task != "ner":
+            out[ex["kind"]] += 1
+        else:
+            for k in DIFF_KINDS:
+                out[k] += len(ex[k])
+    return out

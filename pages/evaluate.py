@@ -1,0 +1,169 @@
+"""Evaluate: every model's scores on a gold-set version, per-label F1, a paired comparison of two models (the
+difference with its 95% interval, p-values in words) and the example-level diff between them."""
+import pandas as pd
+import streamlit as st
+
+import ui
+from evaluator.evaluation import compare_to_previous, format_p, headline_p
+from evaluator.stats import DEFAULT_RESAMPLES, DEFAULT_SEED
+from evaluator.training import evaluate_models
+from ui import cache, render
+
+st.title("📊 Evaluate")
+st.caption("Every model scored on the same frozen, hash-checked gold set; a paired test says whether the newer "
+           "one is really better. Scores are stored with their settings and reused.")
+ws = ui.require_workspace()
+status = ui.call(cache.workspace_status, ws)
+if status is None:
+    st.stop()
+if not status["gold_sets"]:
+    st.info("No gold set yet: import one on the **Data** page (into `gold:NAME`) or split one off a round on the "
+            "**Gold sets** page.")
+    st.stop()
+models = ui.call(cache.models, ws) or []
+if not models:
+    st.info("No models yet: train one on the **Train** page.")
+    st.stop()
+
+# ------------------------------------------------------------------------------------------------ choices
+g1, g2 = st.columns([3, 1])
+gold_names = sorted({g["name"] for g in status["gold_sets"]})
+gold = g1.selectbox("Gold set", gold_names, key="eval.gold")
+versions = sorted((g for g in status["gold_sets"] if g["name"] == gold), key=lambda g: g["version"])
+info = g2.selectbox("Version", versions, index=len(versions) - 1, key="eval.version",
+                    format_func=lambda g: f"v{g['version']}" + ("" if g["frozen"] else " (open)"))
+version = info["version"]
+if not info["frozen"]:
+    st.warning(f"gold:{gold} v{version} is not frozen: scores on it may change when it is edited. Freeze it on the "
+               "**Gold sets** page.")
+
+with st.expander("⚙️ Settings"):
+    s1, s2, s3, s4 = st.columns(4)
+    if ws.task == "ner":
+        mode = s1.radio("Scoring mode", ["default", "strict"], key="eval.mode", horizontal=True,
+                        help="default = conlleval-compatible (seqeval's default); strict = entities must follow the "
+                             "scheme. Workspace gold sets hold character spans, so both give the same numbers here; "
+                             "the mode is stored with the scores.")
+        scheme = s2.selectbox("Scheme (strict mode)", ["IOB2", "IOBES", "BILOU"], key="eval.scheme",
+                              disabled=mode != "strict")
+    else:
+        mode, scheme = "default", None
+    resamples = int(s3.number_input("Resamples", min_value=100, max_value=100_000, value=DEFAULT_RESAMPLES,
+                                    step=1000, key="eval.resamples",
+                                    help="Paired bootstrap resamples and randomization permutations (and the "
+                                         "bootstrap of each model's F1 interval)."))
+    seed = int(s4.number_input("Seed", min_value=0, value=DEFAULT_SEED, step=1, key="eval.seed"))
+scheme = scheme if mode == "strict" else None
+settings = {"version": version, "mode": mode, "scheme": scheme, "resamples": resamples, "seed": seed}
+settings_text = (f"gold:{gold} v{version} (hash `{(info.get('content_hash') or '')[:12] or 'open'}`) · mode {mode}"
+                 + (f" {scheme}" if scheme else "") + f" · {resamples:,} resamples · seed {seed}")
+
+# ------------------------------------------------------------------------------------------------ scores
+st.subheader("Scores")
+bar = st.empty()
+
+
+def progress(i: int, n: int, name: str) -> None:
+    if name:
+        bar.progress(i / n if n else 1.0, text=f"scoring {name} ({i + 1}/{n}); predictions are computed once and "
+                                               "stored")
+
+
+evals = ui.call(evaluate_models, ws, gold, models="all", progress=progress, **settings)
+bar.empty()
+if not evals:
+    st.stop()
+st.dataframe(pd.DataFrame(render.score_rows(evals, ws.task)), hide_index=True, width="stretch",
+             column_config={c: st.column_config.NumberColumn(format="%.3f")
+                            for c in ("accuracy", "micro P", "micro R", "micro F1", "macro F1")})
+st.caption(f"{settings_text}. F1 95% CI: bootstrap over the gold documents.")
+label_rows = [r for r in render.per_label_rows(evals) if r["f1"] is not None]
+if label_rows:
+    st.altair_chart(render.per_label_chart(label_rows), width="stretch")
+
+# ------------------------------------------------------------------------------------------------ compare two
+st.subheader("Is B really better than A?")
+names = [e["model"] for e in evals]
+if len(names) < 2:
+    st.info("Train a second model to compare two.")
+    st.stop()
+c1, c2 = st.columns(2)
+model_a = c1.selectbox("Model A (baseline)", names, index=len(names) - 2, key="eval.model_a")
+model_b = c2.selectbox("Model B (candidate)", names, index=len(names) - 1, key="eval.model_b")
+if model_a == model_b:
+    st.info("Pick two different models.")
+    st.stop()
+res = ui.call(cache.comparison, ws, gold, model_a, model_b, **settings)
+if res is None:
+    st.stop()
+key = {"micro_f1": "f1", "macro_f1": "macro_f1", "accuracy": "accuracy"}[res["metric"]]
+what = render.METRIC_TITLES[res["metric"]]
+m1, m2, m3, m4 = st.columns(4)
+m1.metric(f"A: {what}", f"{res['a'][key]:.3f}" if res["a"][key] is not None else "–")
+m2.metric(f"B: {what}", f"{res['b'][key]:.3f}" if res["b"][key] is not None else "–")
+lo, hi = res["ci95"]
+m3.metric("B − A (points)", f"{100 * res['delta']:+.1f}" if res["delta"] is not None else "–",
+          help="95% interval: " + (f"{100 * lo:+.1f} to {100 * hi:+.1f}" if lo is not None else "undefined"))
+m4.metric("p", format_p(headline_p(res)), help="The larger (more cautious) of the paired-bootstrap and the "
+                                             "approximate-randomization p-values.")
+headline, *more = res["sentences"]
+{"b_better": st.success, "a_better": st.error}.get(res["verdict"], st.info)(render.escape_md(headline))
+for sentence in more:
+    st.markdown(f"- {render.escape_md(sentence)}")
+left, right = st.columns(2)
+with left:
+    rows = render.delta_rows(res)
+    if rows:
+        st.markdown("**Overall**")
+        st.altair_chart(render.delta_chart(rows), width="stretch")
+with right:
+    rows = render.delta_rows(res, per_label=True)
+    if rows:
+        st.markdown("**Per label (F1)**")
+        st.altair_chart(render.delta_chart(rows), width="stretch")
+st.caption(f"{settings_text} · paired bootstrap over documents and approximate randomization; delta = B − A"
+           + (" · stored result reused" if res.get("reused") else "") + ".")
+
+# ------------------------------------------------------------------------------------------------ example diff
+st.subheader("What changed, example by example")
+diff = ui.call(cache.example_diff, ws, gold, model_a, model_b, version=version)
+if diff is not None:
+    counts = render.diff_counts(diff, ws.task)
+    kinds = list(render.DIFF_KINDS) if ws.task == "ner" else ["gained", "lost", "changed"]
+    f1_, f2_ = st.columns([1, 3])
+    label = f1_.selectbox("Label", ["all labels"] + sorted(ws.labels), key="eval.diff_label")
+    chosen = f2_.multiselect("Kind", kinds, default=kinds, key="eval.diff_kinds",
+                             format_func=lambda k: f"{render.DIFF_KINDS[k]} ({counts[k]})")
+    rows = render.diff_rows(diff, ws.task, kinds=chosen, label=None if label == "all labels" else label)
+    if ws.task == "ner":
+        st.caption("gained: a gold entity B finds and A misses; lost: the reverse; changed: A and B predict "
+                   "overlapping but different entities (boundaries or type); new error: a wrong prediction only B "
+                   "makes; fixed error: a wrong prediction only A makes.")
+    else:
+        st.caption("gained: only B is right; lost: only A is right; changed: both wrong, with different labels.")
+    if rows:
+        st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch",
+                     column_config={"text": st.column_config.TextColumn("text", width="large")})
+    else:
+        st.write("No differences of these kinds.")
+
+# ------------------------------------------------------------------------------------------------ all rounds
+with st.expander("Each model against the previous one (Holm-corrected)"):
+    st.caption("Models in the order they were created; k−1 paired comparisons, p-values corrected with Holm's "
+               "method so that the chance of any false “better” stays below 5%.")
+    if st.toggle("Compare", key="eval.holm"):
+        chain = ui.call(compare_to_previous, ws, gold, names, **settings)
+        if chain:
+            st.dataframe(pd.DataFrame([{
+                "A": r["model_a"], "B": r["model_b"], "A score": r["a"], "B score": r["b"],
+                "B − A (points)": None if r["delta"] is None else 100 * r["delta"],
+                "95% CI": "–" if r["ci95"][0] is None else f"{100 * r['ci95'][0]:+.1f} to {100 * r['ci95'][1]:+.1f}",
+                "p": r["p"], "p (Holm)": r["p_holm"], "better?": "yes" if r["significant"] else "no"}
+                for r in chain]), hide_index=True, width="stretch",
+                column_config={"A score": st.column_config.NumberColumn(format="%.3f"),
+                               "B score": st.column_config.NumberColumn(format="%.3f"),
+                               "B − A (points)": st.column_config.NumberColumn(format="%+.1f"),
+                               "p": st.column_config.NumberColumn(format="%.4f"),
+                               "p (Holm)": st.column_config.NumberColumn(format="%.4f")})
+            for r in chain:
+                st.markdown(f"- {render.escape_md(r['sentence'])}")

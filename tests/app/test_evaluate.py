@@ -1,0 +1,170 @@
+"""AppTest: the Evaluate page (scores table, per-label chart, paired comparison in numbers, chart and words,
+example-level diff with filters, Holm chain) on a demo workspace with CRF models trained once per module."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from evaluator.evaluation import compare_models, example_diff
+from evaluator.stats import DEFAULT_SEED
+from evaluator.training import evaluate_models
+from tests.app.conftest import no_exception, texts
+
+GOLD = "demo-test"
+MODELS = ["round-1-crf-ner", "round-2-crf-ner", "round-3-crf-ner"]
+
+
+@pytest.fixture(scope="module")
+def trained_path(tmp_path_factory):
+    """The NER demo workspace with crf-ner models of rounds 1, 2 and 3 (about 1 s of training)."""
+    from evaluator.demo import build_demo
+    from evaluator.training import train_round
+    from evaluator.workspace import open_workspace
+
+    path = tmp_path_factory.mktemp("evaluate") / "demo"
+    build_demo(path)
+    ws = open_workspace(path)
+    for k in (1, 2, 3):
+        train_round(ws, k, trainer="crf-ner")
+    return path
+
+
+@pytest.fixture
+def trained(trained_path, monkeypatch):
+    from evaluator.workspace import open_workspace
+
+    monkeypatch.setenv("EVALUATOR_WORKSPACE", str(trained_path))
+    return open_workspace(trained_path)
+
+
+def _fast(at, resamples: int = 1000):
+    at.number_input(key="eval.resamples").set_value(resamples)
+    at.run()
+    no_exception(at)
+    return at
+
+
+def test_scores_table_and_per_label_chart(app, trained):
+    at = _fast(app("pages/evaluate.py"))
+    ref = evaluate_models(trained, GOLD, resamples=1000, seed=DEFAULT_SEED)
+    table = at.dataframe[0].value
+    assert list(table["model"]) == MODELS
+    assert list(table["micro F1"]) == [e["micro"]["f1"] for e in ref]
+    assert list(table["macro F1"]) == [e["macro"]["f1"] for e in ref]
+    assert list(table["docs"]) == [e["documents"] for e in ref] and all(e["reused"] for e in ref)
+    caption = " ".join(texts(at, "caption"))
+    assert f"gold:{GOLD} v1" in caption and "1,000 resamples" in caption and f"seed {DEFAULT_SEED}" in caption
+    specs = [json.loads(c.proto.spec) for c in at.get("vega_lite_chart")]
+    bars = [s for s in specs if s.get("mark", {}).get("type") == "bar"]
+    assert len(bars) == 1 and bars[0]["encoding"]["xOffset"]["field"] == "model"
+
+
+def test_comparison_in_numbers_chart_and_words(app, trained):
+    at = _fast(app("pages/evaluate.py"))
+    # defaults: the last two models
+    assert at.selectbox(key="eval.model_a").value == MODELS[1] and at.selectbox(key="eval.model_b").value == MODELS[2]
+    at.selectbox(key="eval.model_a").set_value(MODELS[0])
+    at.run()
+    no_exception(at)
+    res = compare_models(trained, GOLD, MODELS[0], MODELS[2], resamples=1000)
+    assert res["reused"]  # the page stored it
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["A: micro F1"] == f"{res['a']['f1']:.3f}" and metrics["B: micro F1"] == f"{res['b']['f1']:.3f}"
+    assert metrics["B − A (points)"] == f"{100 * res['delta']:+.1f}"
+    shown = " ".join(texts(at, "success") + texts(at, "info") + texts(at, "error") + texts(at, "markdown"))
+    for sentence in res["sentences"]:  # every sentence, markdown escapes aside
+        assert sentence in shown.replace("\\", "")
+    rules = [json.loads(c.proto.spec) for c in at.get("vega_lite_chart")]
+    layered = [s for s in rules if "layer" in s]
+    assert len(layered) == 2  # overall and per label: interval + point + zero rule
+    assert all(len(s["layer"]) == 3 for s in layered)
+
+
+def test_same_model_is_refused_and_settings_change_the_result(app, trained):
+    at = _fast(app("pages/evaluate.py"))
+    at.selectbox(key="eval.model_a").set_value(MODELS[2])
+    at.run()
+    assert any("Pick two different models" in t for t in texts(at, "info"))
+    at.selectbox(key="eval.model_a").set_value(MODELS[1])
+    at.number_input(key="eval.seed").set_value(99)
+    at.run()
+    no_exception(at)
+    res = compare_models(trained, GOLD, MODELS[1], MODELS[2], resamples=1000, seed=99)
+    assert res["reused"] and res["seed"] == 99
+    assert any("seed 99" in c for c in texts(at, "caption"))
+
+
+def test_example_diff_filters(app, trained):
+    at = _fast(app("pages/evaluate.py"))
+    at.selectbox(key="eval.model_a").set_value(MODELS[0])
+    at.run()
+    diff = example_diff(trained, GOLD, MODELS[0], MODELS[2])
+    gained = sum(len(ex["gained"]) for ex in diff)
+    lost = sum(len(ex["lost"]) for ex in diff)
+    table = at.dataframe[-1].value
+    assert (table["kind"] == "gained").sum() == gained and (table["kind"] == "lost").sum() == lost
+    at.multiselect(key="eval.diff_kinds").set_value(["gained"])
+    at.selectbox(key="eval.diff_label").set_value("ORG")
+    at.run()
+    no_exception(at)
+    table = at.dataframe[-1].value
+    org = [s for ex in diff for s in ex["gained"] if s["label"] == "ORG"]
+    assert set(table["kind"]) == {"gained"} and set(table["label"]) == {"ORG"} and len(table) == len(org)
+    assert sorted(table["B"]) == sorted(f"{s['text']} · ORG" for s in org)
+
+
+def test_holm_chain(app, trained):
+    at = _fast(app("pages/evaluate.py"))
+    at.toggle(key="eval.holm").set_value(True)
+    at.run()
+    no_exception(at)
+    chain = at.dataframe[-1].value
+    assert list(zip(chain["A"], chain["B"])) == list(zip(MODELS, MODELS[1:]))
+    assert (chain["p (Holm)"] >= chain["p"]).all()
+
+
+def test_pages_without_models_or_with_one(app, demo_ws):
+    at = app("pages/evaluate.py")
+    no_exception(at)
+    assert any("No models yet" in t for t in texts(at, "info"))
+    from evaluator.training import train_round
+    train_round(demo_ws, 1, trainer="crf-ner")
+    at = _fast(app("pages/evaluate.py"), resamples=200)
+    assert list(at.dataframe[0].value["model"]) == ["round-1-crf-ner"]
+    assert any("Train a second model" in t for t in texts(at, "info"))
+
+
+# ------------------------------------------------------------------------------ the pure helpers behind the page
+
+def test_render_helpers_for_the_page():
+    from evaluator.evaluation import ner_example_diff
+    from evaluator.records import Record, Span
+    from ui import render
+
+    text = "Ada Lovelace met Bob in Rome"
+    gold = [Record(text, spans=[Span(0, 12, "PER"), Span(17, 20, "PER"), Span(24, 28, "LOC")])]
+    diff = ner_example_diff(gold, [[Span(0, 3, "PER"), Span(17, 20, "PER")]],
+                            [[Span(0, 12, "PER"), Span(24, 28, "ORG")]])
+    rows = render.diff_rows(diff, "ner")
+    assert [(r["kind"], r["label"], r["A"], r["B"]) for r in rows] == [
+        ("gained", "PER", "—", "Ada Lovelace · PER"),
+        ("lost", "PER", "Bob · PER", "—"),
+        ("changed", "PER", "Ada · PER", "Ada Lovelace · PER (boundaries)"),
+        ("new error", "ORG", "—", "Rome · ORG"),
+    ]
+    assert rows[-1]["gold"] == "Rome · LOC" and all(r["#"] == 1 for r in rows)
+    assert [r["kind"] for r in render.diff_rows(diff, "ner", label="ORG")] == ["new error"]
+    assert [r["kind"] for r in render.diff_rows(diff, "ner", kinds=["lost", "changed"])] == ["lost", "changed"]
+    assert render.diff_counts(diff, "ner") == {"gained": 1, "lost": 1, "changed": 1, "new_error": 1,
+                                               "fixed_error": 0}
+
+    assert render.f1_interval({"ci95": {"micro_f1": [0.5, 0.7]}}) == (0.5, 0.7)
+    assert render.f1_interval({"f1_ci": {"low": 0.4, "high": 0.6}}) == (0.4, 0.6)
+    assert render.f1_interval({}) == (None, None)
+    res = {"metrics": {"micro_f1": {"delta": 0.1, "ci95": [0.02, 0.2]}, "macro_f1": {"delta": 0.0, "ci95": [-0.1, 0.1]}},
+           "per_label": {"X": {"delta": None, "ci95": [None, None]}}}
+    assert render.delta_rows(res) == [
+        {"name": "micro F1", "delta": 10.0, "low": 2.0, "high": 20.0, "clear": "interval excludes 0"},
+        {"name": "macro F1", "delta": 0.0, "low": -10.0, "high": 10.0, "clear": "interval includes 0"}]
+    assert render.delta_rows(res, per_label=True) == []

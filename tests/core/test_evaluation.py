@@ -1,0 +1,224 @@
+"""evaluator.evaluation: workspace comparisons (paired tests, words, stored results) and example diffs."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from evaluator import evaluation as ev
+from evaluator.records import Record, Span
+from evaluator.stats import DEFAULT_SEED, compare_counts, holm
+
+CLI_KEYS = {"metric", "a", "b", "delta", "ci95", "p_bootstrap", "p_randomization", "resamples", "seed", "per_label"}
+GOLD = "demo-test"
+A, B = "round-1-crf-ner", "round-3-crf-ner"
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    """The NER demo workspace with CRF models of round 1 and round 3 (trained once for the module)."""
+    from evaluator.demo import build_demo
+    from evaluator.training import train_round
+    from evaluator.workspace import open_workspace
+
+    path = tmp_path_factory.mktemp("evaluation") / "demo"
+    build_demo(path)
+    ws = open_workspace(path)
+    train_round(ws, 1, trainer="crf-ner")
+    train_round(ws, 3, trainer="crf-ner")
+    return ws
+
+
+def _counts(ws, model):
+    """Reference counts, computed here from the stored predictions with the scoring engine."""
+    from evaluator.gold import gold_records
+    from evaluator.training.registry import counts_for, predict, stored_predictions
+
+    info, recs = gold_records(ws, GOLD)
+    predict(ws, model, f"gold:{GOLD}@{info['version']}")
+    return counts_for(ws.task, recs, stored_predictions(ws, model, recs), labels=ws.labels, lang=ws.lang), recs
+
+
+def test_a_model_compared_with_itself(trained):
+    res = ev.compare_models(trained, GOLD, A, A, resamples=2000)
+    assert CLI_KEYS <= set(res)
+    assert res["delta"] == 0 and res["ci95"] == [0.0, 0.0]
+    assert res["p_bootstrap"] == 1 and res["p_randomization"] == 1
+    assert res["verdict"] == "no_difference"
+    assert res["sentences"][0].startswith("No evidence of a difference") and "(p = 1)" in res["sentences"][0]
+    assert all(v["delta"] in (0, None) for v in res["per_label"].values())
+
+
+def test_comparison_equals_the_stats_engine_on_the_same_counts(trained):
+    res = ev.compare_models(trained, GOLD, A, B, resamples=3000, seed=7, reuse=False)
+    (ca, _), (cb, _) = _counts(trained, A), _counts(trained, B)
+    ref = compare_counts(ca, cb, resamples=3000, seed=7)
+    for k in ("metric", "delta", "ci95", "p_bootstrap", "p_randomization", "resamples", "seed", "documents"):
+        assert res[k] == ref[k], k
+    assert res["a"] == ref["a"] and res["b"] == ref["b"]
+    assert {lab: (v["delta"], v["ci95"]) for lab, v in res["per_label"].items()} == \
+        {lab: (v["delta"], v["ci95"]) for lab, v in ref["per_label"].items()}
+    assert res["model_a"] == A and res["model_b"] == B and res["gold"] == GOLD and res["mode"] == "default"
+    # the words agree with the numbers
+    lo, hi = res["ci95"]
+    expected = "b_better" if ref["delta"] > 0 and lo > 0 and max(ref["p_bootstrap"], ref["p_randomization"]) < 0.05 \
+        else ev.verdict_of(ref)
+    assert res["verdict"] == expected
+    if expected == "b_better":
+        assert res["sentences"][0].startswith(f"{B} (B) is better than {A} (A) by +{100 * ref['delta']:.1f} F1 points")
+        assert f"95% CI {100 * lo:+.1f} to {100 * hi:+.1f}" in res["sentences"][0]
+
+
+def test_comparisons_are_stored_and_reused(trained):
+    from evaluator.training import rename_model
+
+    first = ev.compare_models(trained, GOLD, A, B, resamples=500, seed=3)
+    again = ev.compare_models(trained, GOLD, A, B, resamples=500, seed=3)
+    other_seed = ev.compare_models(trained, GOLD, A, B, resamples=500, seed=4)
+    assert again["reused"] and not other_seed["reused"]
+    assert again["delta"] == first["delta"] and again["ci95"] == first["ci95"]
+    stored = list((trained.reports_dir / "comparisons").glob("*.json"))
+    assert any(json.loads(p.read_text())["key"] == first["key"] for p in stored)
+    # a rename keeps the artifact, hence the stored result, under the new name
+    rename_model(trained, B, "r3")
+    try:
+        renamed = ev.compare_models(trained, GOLD, A, "r3", resamples=500, seed=3)
+        assert renamed["reused"] and renamed["model_b"] == "r3" and renamed["delta"] == first["delta"]
+        assert renamed["sentences"][0].count("r3") == 1
+    finally:
+        rename_model(trained, "r3", B)
+
+
+def test_compare_to_previous_applies_holm(trained):
+    from evaluator.training import train_round
+
+    train_round(trained, 2, trainer="crf-ner")
+    order = [A, "round-2-crf-ner", B]
+    chain = ev.compare_to_previous(trained, GOLD, order, resamples=1000)
+    assert [(c["model_a"], c["model_b"]) for c in chain] == [(A, "round-2-crf-ner"), ("round-2-crf-ner", B)]
+    raw = [ev.headline_p(ev.compare_models(trained, GOLD, a, b, resamples=1000)) for a, b in zip(order, order[1:])]
+    assert [c["p"] for c in chain] == raw and [c["p_holm"] for c in chain] == holm(raw)
+    for c in chain:
+        assert c["significant"] == (c["p_holm"] < 0.05 and (c["ci95"][0] > 0 or c["ci95"][1] < 0))
+    with pytest.raises(Exception, match="at least two"):
+        ev.compare_to_previous(trained, GOLD, [A])
+
+
+def test_example_diff_agrees_with_the_engines_entity_diff(trained):
+    from evaluator.metrics import entity_diff
+
+    (ca, recs), (cb, _) = _counts(trained, A), _counts(trained, B)
+    diff = ev.example_diff(trained, GOLD, A, B)
+    ref = entity_diff(ca, cb)
+
+    def tok(rec, s):  # character span -> token offsets, as the engine keeps them
+        starts = [t.start for t in rec.tokens]
+        ends = [t.end for t in rec.tokens]
+        return starts.index(s["start"]), ends.index(s["end"]) + 1
+
+    for kind in ("gained", "lost"):
+        mine = {(ex["index"], s["label"], *tok(recs[ex["index"]], s)) for ex in diff for s in ex[kind]}
+        theirs = {(r["doc"], r["label"], r["start"], r["end"]) for r in ref if r["change"] == kind}
+        assert mine == theirs, kind
+    assert all(ex["text"] == recs[ex["index"]].text for ex in diff)
+    only_org = ev.example_diff(trained, GOLD, A, B, label="ORG")
+    assert all(s["label"] == "ORG" for ex in only_org for k in ("gained", "lost", "new_error", "fixed_error")
+               for s in ex[k])
+    assert {ex["index"] for ex in only_org} <= {ex["index"] for ex in diff}
+
+
+def test_ner_example_diff_on_hand_made_predictions():
+    text = "Alice Smith met Bob at Acme Corp in Paris and Rome."
+    #       0    5     11  15  19 22   27   32 35    41  45
+    alice, bob, acme, paris, rome = Span(0, 11, "PER"), Span(16, 19, "PER"), Span(23, 32, "ORG"), \
+        Span(36, 41, "LOC"), Span(46, 50, "LOC")
+    gold = [Record(text, spans=[alice, bob, acme, paris, rome])]
+    pred_a = [[alice, Span(23, 27, "ORG"), Span(36, 41, "ORG"), Span(42, 45, "MISC"), rome]]
+    pred_b = [[Span(0, 5, "PER"), bob, acme, Span(36, 41, "ORG"), rome, Span(12, 15, "ORG")]]
+    [row] = ev.ner_example_diff(gold, pred_a, pred_b)
+    strip = lambda spans: [(s["start"], s["end"], s["label"]) for s in spans]  # noqa: E731
+    assert strip(row["gained"]) == [(16, 19, "PER"), (23, 32, "ORG")]
+    assert strip(row["lost"]) == [(0, 11, "PER")]
+    assert [(tuple(strip([c["a"]])[0]), tuple(strip([c["b"]])[0]), c["change"]) for c in row["changed"]] == [
+        ((0, 11, "PER"), (0, 5, "PER"), "boundaries"),
+        ((23, 27, "ORG"), (23, 32, "ORG"), "boundaries"),
+    ]
+    assert strip(row["new_error"]) == [(12, 15, "ORG")]        # "met" as ORG, only B
+    assert strip(row["fixed_error"]) == [(42, 45, "MISC")]     # "and" as MISC, only A
+    assert row["gold"][0]["text"] == "Alice Smith" and row["gained"][1]["text"] == "Acme Corp"
+    # Paris is ORG for both (same wrong prediction) and Rome right for both: no change
+
+    [per] = ev.ner_example_diff(gold, pred_a, pred_b, label="PER")
+    assert strip(per["gained"]) == [(16, 19, "PER")] and strip(per["lost"]) == [(0, 11, "PER")]
+    assert len(per["changed"]) == 1 and not per["new_error"] and not per["fixed_error"]
+    assert ev.ner_example_diff(gold, pred_a, pred_b, label="LOC") == []
+    assert ev.ner_example_diff(gold, pred_a, pred_a) == []
+
+
+def test_ner_example_diff_type_change():
+    text = "Visit Rome now"
+    gold = [Record(text, spans=[Span(6, 10, "LOC")])]
+    [row] = ev.ner_example_diff(gold, [[Span(6, 10, "ORG")]], [[Span(6, 10, "PER")]])
+    assert [c["change"] for c in row["changed"]] == ["type"] and not row["gained"] and not row["lost"]
+    [row] = ev.ner_example_diff(gold, [[Span(6, 10, "ORG")]], [[Span(6, 14, "PER")]])
+    assert [c["change"] for c in row["changed"]] == ["boundaries and type"]
+
+
+def test_textcat_example_diff_on_hand_made_predictions():
+    gold = [Record(t, label=lab) for t, lab in [("a", "x"), ("b", "y"), ("c", "z"), ("d", "x"), ("e", "y")]]
+    a = ["x", "x", "x", "y", "y"]
+    b = ["x", "y", "y", "z", "x"]
+    rows = ev.textcat_example_diff(gold, a, b)
+    assert [(r["text"], r["kind"]) for r in rows] == [("b", "gained"), ("c", "changed"), ("d", "changed"),
+                                                      ("e", "lost")]
+    assert [r["text"] for r in ev.textcat_example_diff(gold, a, b, label="z")] == ["c", "d"]
+
+
+def test_describe_in_words():
+    base = {"metric": "micro_f1", "a": {"f1": 0.5}, "b": {"f1": 0.52}, "resamples": 1000, "seed": 1,
+            "per_label": {"ORG": {"delta": 0.1, "ci95": [0.02, 0.2]}, "PER": {"delta": 0.0, "ci95": [-0.1, 0.1]}}}
+    weak = ev.describe({**base, "delta": 0.02, "ci95": [-0.004, 0.045], "p_bootstrap": 0.07,
+                        "p_randomization": 0.06}, name_a="old", name_b="new")
+    assert weak[0] == ("No evidence of a difference: new (B) minus old (A) is +2.0 F1 points (95% CI -0.4 to +4.5); "
+                       "weak evidence at most; it could be chance (p = 0.070).")
+    assert weak[-1] == "Per label, the 95% interval excludes 0 for: ORG (+10.0)."
+    worse = ev.describe({**base, "delta": -0.03, "ci95": [-0.05, -0.01], "p_bootstrap": 0.004,
+                         "p_randomization": 0.002})
+    assert worse[0].startswith("A is better than B by +3.0 F1 points (95% CI -5.0 to -1.0)")
+    assert ev.verdict_of({**base, "delta": 0.03, "ci95": [-0.01, 0.05], "p_bootstrap": 0.01,
+                          "p_randomization": 0.01}) == "no_difference"  # p small but interval contains 0
+    assert ev.verdict_of({**base, "delta": None, "ci95": [None, None], "p_bootstrap": None,
+                          "p_randomization": None}) == "undefined"
+    assert ev.format_p(1.0) == "1" and ev.format_p(0.0001) == "0.0001" and ev.format_p(0.0321) == "0.032"
+
+
+def test_textcat_comparison_has_mcnemar(tmp_path):
+    from evaluator.demo import build_demo
+    from evaluator.training import train_round
+    from evaluator.workspace import open_workspace
+
+    build_demo(tmp_path / "news", task="textcat")
+    ws = open_workspace(tmp_path / "news")
+    train_round(ws, 1, trainer="sklearn-textcat")
+    train_round(ws, 3, trainer="sklearn-textcat")
+    res = ev.compare_models(ws, GOLD, "round-1-sklearn-textcat", "round-3-sklearn-textcat", resamples=1000)
+    assert CLI_KEYS | {"accuracy_delta", "p_mcnemar"} <= set(res)
+    assert res["metric"] == "macro_f1" and any(s.startswith("Accuracy: B − A") for s in res["sentences"])
+    diff = ev.example_diff(ws, GOLD, "round-1-sklearn-textcat", "round-3-sklearn-textcat")
+    gained = sum(r["kind"] == "gained" for r in diff)
+    lost = sum(r["kind"] == "lost" for r in diff)
+    assert (gained, lost) == (res["mcnemar"]["b_only"], res["mcnemar"]["a_only"])
+
+
+def test_stored_scores_follow_evaluate_models(trained):
+    from evaluator.training import evaluate_models
+
+    assert all(s["gold"] == GOLD for s in ev.stored_scores(trained))
+    evals = evaluate_models(trained, GOLD, models=[A, B], resamples=200, seed=DEFAULT_SEED)
+    got = {(s["model"], s["gold"], s["version"]): s for s in ev.stored_scores(trained)}
+    for e in evals:
+        s = got[(e["model"], GOLD, e["gold_version"])]
+        assert s["f1"] == e["micro"]["f1"] and s["macro_f1"] == e["macro"]["f1"] and s["current"]
+    assert ev.stored_scores(trained, mode="strict") == []
+    assert np.isfinite([s["f1"] for s in got.values()]).all()
