@@ -104,7 +104,7 @@ def progress_printer(label: str) -> Callable[[float, str], None]:
 # command modules register themselves on `main`
 from evaluator.cli import data as _data  # noqa: E402,F401
 
-for _mod in ("demo", "scoring", "training", "abtest", "reporting"):
+for _mod in ("demo", "scoring", "training", "evaluation", "abtest", "reporting"):
     try:
         __import__(f"evaluator.cli.{_mod}")
     except ModuleNotFoundError as _err:  # a module not written yet

@@ -223,23 +223,9 @@ def _print_compare(res: dict[str, Any], files: Sequence[str]) -> None:
         ci_s = "-" if ci[0] is None else f"[{ci[0]:+.4f}, {ci[1]:+.4f}]"
         click.echo(f"  {lab:<{width}}  {_f(v['a']):>7}  {_f(v['b']):>7}  {_signed(v['delta']):>8}  {ci_s:>20}")
     click.echo("")
-    click.echo(verdict(res))
-
-
-def verdict(res: dict[str, Any], *, alpha: float = 0.05) -> str:
-    """One sentence on the headline metric of a :func:`~evaluator.stats.compare_counts` result."""
-    name = {"micro_f1": "micro F1", "macro_f1": "macro F1", "accuracy": "accuracy"}[res["metric"]]
-    d, lo, hi = res["delta"], res["ci95"][0], res["ci95"][1]
-    p = max(x for x in (res["p_bootstrap"], res["p_randomization"]) if x is not None) \
-        if any(x is not None for x in (res["p_bootstrap"], res["p_randomization"])) else None
-    if d is None or p is None or lo is None:
-        return f"{name}: the difference is undefined on these documents."
-    if p < alpha and (lo > 0 or hi < 0):
-        better = "B" if d > 0 else "A"
-        return (f"{better} is better on {name} by {abs(d):.4f} (95% interval {lo:+.4f} to {hi:+.4f}; "
-                f"p = {p:.4f} < {alpha}): the difference is unlikely to be chance.")
-    return (f"No significant difference on {name}: delta {d:+.4f}, 95% interval {lo:+.4f} to {hi:+.4f}, "
-            f"p = {p:.4f} (>= {alpha} or the interval contains 0).")
+    from evaluator.report.verdict import describe
+    for sentence in describe(res):
+        click.echo(sentence)
 
 
 @main.command()
