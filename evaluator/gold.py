@@ -16,7 +16,8 @@ import sqlalchemy as sa
 from evaluator import db
 from evaluator.errors import AlreadyExistsError, ConfigError, IntegrityError, NotFoundError
 from evaluator.records import Record
-from evaluator.store import (Target, assert_writable, collection_row, content_hash, get_collection, records_for)
+from evaluator.store import (Target, collection_counts, assert_writable, collection_row, content_hash, get_collection,
+                             records_for)
 from evaluator.workspace import Workspace
 
 
@@ -26,10 +27,10 @@ def list_gold(ws: Workspace) -> list[dict]:
     out = []
     with ws.engine.connect() as conn:
         for row in conn.execute(sa.select(c).where(c.c.kind == "gold").order_by(c.c.name, c.c.version)).mappings():
-            recs = records_for(conn, row["id"], answers=None)
+            n, answers, _ = collection_counts(conn, row["id"], ws.task)
             out.append({"name": row["name"], "version": row["version"], "frozen": bool(row["frozen_at"]),
                         "frozen_at": row["frozen_at"], "content_hash": row["content_hash"],
-                        "examples": len(recs), "accepted": sum(r.answer == "accept" for r in recs),
+                        "examples": n, "accepted": answers.get("accept", 0),
                         "created_at": row["created_at"], "note": row["note"]})
     return out
 

@@ -189,18 +189,10 @@ def status(ws: Workspace) -> dict:
         out = {"workspace": str(ws.path), "database": _safe_url(ws.url), "task": ws.task, "labels": ws.labels,
                "examples": 0, "pool": None, "rounds": [], "gold_sets": []}
         for col in cols:
-            recs = records_for(conn, col["id"], answers=None)
-            accepted = [r for r in recs if r.answer == "accept"]
-            per_label: dict[str, int] = {}
-            for r in accepted:
-                if ws.task == "ner":
-                    for s in r.spans:
-                        per_label[s.label] = per_label.get(s.label, 0) + 1
-                elif r.label:
-                    per_label[r.label] = per_label.get(r.label, 0) + 1
-            info = {"examples": len(recs), "accepted": len(accepted), "unlabeled": sum(r.answer == "unlabeled" for r in recs),
+            n, answers, per_label = collection_counts(conn, col["id"], ws.task)
+            info = {"examples": n, "accepted": answers.get("accept", 0), "unlabeled": n - sum(answers.values()),
                     "per_label": dict(sorted(per_label.items()))}
-            out["examples"] += len(recs)
+            out["examples"] += n
             if col["kind"] == "pool":
                 out["pool"] = info
             elif col["kind"] == "round":
@@ -211,6 +203,30 @@ def status(ws: Workspace) -> dict:
                                          "content_hash": col["content_hash"], **info})
         out["rounds"].sort(key=lambda r: r["round"])
     return out
+
+
+def collection_counts(conn: Connection, collection_id: int, task: str) -> tuple[int, dict[str, int], dict[str, int]]:
+    """(examples, answers of the latest annotation per example, accepted spans/categories per label) in one pass,
+    without loading texts or tokens."""
+    e, a = db.examples, db.annotations
+    n = conn.execute(sa.select(sa.func.count()).select_from(e).where(e.c.collection_id == collection_id)).scalar()
+    latest: dict[int, tuple] = {}
+    q = (sa.select(a.c.example_id, a.c.answer, a.c.spans, a.c.label).join(e, e.c.id == a.c.example_id)
+         .where(e.c.collection_id == collection_id).order_by(a.c.id))
+    for ex_id, answer, spans, label in conn.execute(q):
+        latest[ex_id] = (answer, spans, label)
+    answers: dict[str, int] = {}
+    per_label: dict[str, int] = {}
+    for answer, spans, label in latest.values():
+        answers[answer] = answers.get(answer, 0) + 1
+        if answer != "accept":
+            continue
+        if task == "ner":
+            for _s, _e, lab in spans or []:
+                per_label[lab] = per_label.get(lab, 0) + 1
+        elif label:
+            per_label[label] = per_label.get(label, 0) + 1
+    return n, answers, per_label
 
 
 def _safe_url(url: str) -> str:
