@@ -6,7 +6,7 @@ PIP    := $(VENV)/bin/pip
 PORT   ?= 8501
 WORKSPACE ?= data/workspace
 
-.PHONY: run test install install-dev demo bench browser-deps clean
+.PHONY: run test install install-dev demo bench system-deps clean
 
 $(VENV)/bin/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -31,13 +31,17 @@ run: demo
 	EVALUATOR_WORKSPACE=$(WORKSPACE) $(VENV)/bin/streamlit run app.py --server.port $(PORT) \
 	  --server.headless true --browser.gatherUsageStats false
 
-# Debian's chromium for the browser tests (never `playwright install`); skipped when it is already there.
-browser-deps:
-	@command -v chromium >/dev/null 2>&1 || { \
-	  if [ "$$(id -u)" = "0" ]; then apt-get update -qq && apt-get install -y -qq chromium fonts-noto-color-emoji >/dev/null; \
-	  else sudo apt-get update -qq && sudo apt-get install -y -qq chromium fonts-noto-color-emoji >/dev/null; fi; }
+# System packages for the tests, from Debian: chromium for the browser tests (never `playwright install`), an emoji
+# font for screenshots, and the PostgreSQL server the PostgreSQL test starts a throw-away cluster with.
+# Skipped when they are already there.
+APT_PKGS := chromium fonts-noto-color-emoji postgresql
+SUDO := $(shell [ "$$(id -u)" = "0" ] || echo sudo)
+system-deps:
+	@if ! command -v chromium >/dev/null 2>&1 || ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(APT_PKGS) >/dev/null; \
+	fi
 
-test: install-dev browser-deps
+test: install-dev system-deps
 	$(VENV)/bin/pytest -n 2 --dist loadfile -q
 
 bench: install-dev
