@@ -173,12 +173,35 @@ def make_engine(url: str) -> Engine:
     return engine
 
 
+def lock_for_writing(conn: Connection) -> None:
+    """Make writers that check and then write (imports with the leakage guard, splits, moves) take turns.
+
+    Call it first in the transaction. SQLite: ``BEGIN IMMEDIATE`` takes the write lock now (a second writer
+    waits up to the busy timeout) so the checks read what the previous writer committed; PostgreSQL: a
+    transaction-scoped advisory lock.
+    """
+    if conn.dialect.name == "sqlite":
+        raw = conn.connection.dbapi_connection
+        if not getattr(raw, "in_transaction", True):
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+    elif conn.dialect.name == "postgresql":
+        conn.execute(sa.text("SELECT pg_advisory_xact_lock(7226150)"))
+
+
 def migrate(engine: Engine) -> list[str]:
     """Apply pending migrations in order; return the names applied."""
     applied: list[str] = []
     with engine.begin() as conn:
         schema_migrations.create(conn, checkfirst=True)
         done = {r[0] for r in conn.execute(sa.select(schema_migrations.c.name))}
+        unknown = sorted(done - {name for name, _ in MIGRATIONS})
+        if unknown:
+            from evaluator.errors import ConfigError
+            raise ConfigError(
+                f"This database was written by a newer version of evaluator (schema step(s) {', '.join(unknown)} "
+                f"are unknown to this version); opening it could damage it.",
+                hint="upgrade evaluator (pip install -U nlp-evaluator, or git pull and make install), "
+                     "or use another workspace")
         for name, step in MIGRATIONS:
             if name in done:
                 continue

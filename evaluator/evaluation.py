@@ -149,7 +149,8 @@ def compare_to_previous(ws: Workspace, gold: str, models: Sequence[str], *, vers
 
     One dict per consecutive pair: ``model_a`` (previous), ``model_b``, ``a``, ``b`` (their headline scores),
     ``delta``, ``ci95``, ``p`` (the larger of the bootstrap and randomization p-values), ``p_holm``,
-    ``significant`` (``p_holm < alpha`` and the interval excludes 0) and ``sentence``.
+    ``significant`` (``p_holm < alpha`` and the interval excludes 0), ``verdict`` (``b_better``, ``a_better`` or
+    ``no_difference`` after the correction: a significant *drop* is ``a_better``) and ``sentence``.
     """
     from evaluator.stats import holm
 
@@ -172,9 +173,11 @@ def compare_to_previous(ws: Workspace, gold: str, models: Sequence[str], *, vers
             sentence = (f"No evidence of a difference between {r['model_b']} and {r['model_a']} after Holm "
                         f"correction ({_pts(r['delta'])} {METRIC_NAMES.get(r['metric'], r['metric'])} points, "
                         f"p = {format_p(ph)}).")
+        verdict = verdict_of(corrected, alpha=alpha) if sig else "no_difference"
         out.append({"model_a": r["model_a"], "model_b": r["model_b"], "metric": r["metric"],
                     "a": r["a"].get(key), "b": r["b"].get(key), "delta": r["delta"], "ci95": r["ci95"],
-                    "p": headline_p(r), "p_holm": ph, "significant": bool(sig), "sentence": sentence,
+                    "p": headline_p(r), "p_holm": ph, "significant": bool(sig), "verdict": verdict,
+                    "sentence": sentence,
                     "resamples": r["resamples"], "seed": r["seed"]})
     return out
 
@@ -265,6 +268,18 @@ def example_diff(ws: Workspace, gold: str, model_a: str, model_b: str, *, label:
     info, gold_recs, target = _gold(ws, gold, version)
     pa = _predictions(ws, model_a, target, gold_recs)
     pb = _predictions(ws, model_b, target, gold_recs)
+    if label is not None:
+        known = set(ws.labels)
+        for r in gold_recs:
+            known.update(s.label for s in r.spans)
+            known.add(r.label)
+        for p in (*pa, *pb):
+            known.update(s.label for s in p.spans)
+            known.add(p.label)
+        known.discard(None)
+        if label not in known:
+            raise ConfigError(f"No label {label!r} in gold:{info['name']} or the two models' predictions.",
+                              hint=f"use one of: {', '.join(sorted(known)) or '(no labels)'}")
     if ws.task == "ner":
         return ner_example_diff(gold_recs, [p.spans for p in pa], [p.spans for p in pb], label=label)
     return textcat_example_diff(gold_recs, [p.label for p in pa], [p.label for p in pb], label=label)

@@ -16,8 +16,8 @@ import sqlalchemy as sa
 from evaluator import db
 from evaluator.errors import AlreadyExistsError, ConfigError, IntegrityError, NotFoundError
 from evaluator.records import Record
-from evaluator.store import (Target, collection_counts, assert_writable, collection_row, content_hash, get_collection,
-                             records_for)
+from evaluator.store import (Target, assert_writable, check_gold_name, collection_counts, collection_row, content_hash,
+                             get_collection, records_for)
 from evaluator.workspace import Workspace
 
 
@@ -130,8 +130,10 @@ def split(ws: Workspace, *, source: str, fraction: float, seed: int, name: str) 
     """Move a seeded, label-stratified ``fraction`` of a round's accepted examples into a new gold set."""
     if not 0 < fraction < 1:
         raise ConfigError(f"--fraction must be between 0 and 1, got {fraction}.", hint="e.g. --fraction 0.2")
+    check_gold_name(name)
     task = ws.task
     with ws.engine.begin() as conn:
+        db.lock_for_writing(conn)
         if collection_row(conn, Target("gold", name)) is not None:
             raise AlreadyExistsError(f"gold:{name} already exists.", hint="choose another --name")
         src = get_collection(ws, source, conn=conn)
@@ -161,8 +163,26 @@ def split(ws: Workspace, *, source: str, fraction: float, seed: int, name: str) 
             note=f"split from {source}: fraction {fraction}, seed {seed}")).inserted_primary_key[0]
         conn.execute(db.examples.update().where(db.examples.c.id.in_(move_ids)).values(collection_id=cid))
     per = Counter(_stratum(r, task) for r in recs if r.id in set(move_ids))
-    return {"name": name, "version": 1, "from": source, "fraction": fraction, "seed": seed,
-            "examples": len(move_ids), "per_stratum": dict(sorted(per.items()))}
+    out = {"name": name, "version": 1, "from": source, "fraction": fraction, "seed": seed,
+           "examples": len(move_ids), "per_stratum": dict(sorted(per.items())),
+           "trained_on_it": _models_trained_on(ws, src)}
+    if out["trained_on_it"]:
+        shown = ", ".join(out["trained_on_it"][:5]) + (" ..." if len(out["trained_on_it"]) > 5 else "")
+        out["warning"] = (f"{len(out['trained_on_it'])} model(s) were trained on {source} before this split "
+                          f"({shown}): they have seen these gold texts, so their scores on gold:{name} are "
+                          "inflated. Retrain them on the remaining round before comparing on it.")
+    return out
+
+
+def _models_trained_on(ws: Workspace, src) -> list[str]:
+    """Names of trained models whose training data included the round ``src`` (from their stored config)."""
+    if src["kind"] != "round":
+        return []
+    k = int(src["name"])
+    m = db.models
+    with ws.engine.connect() as conn:
+        rows = conn.execute(sa.select(m.c.name, m.c.config).where(m.c.kind == "trained").order_by(m.c.id)).all()
+    return [name for name, cfg in rows if k in ((cfg or {}).get("rounds") or [])]
 
 
 def leakage_report(ws: Workspace, *, threshold: float = 0.9, ngram: int = 3, limit: int = 200) -> dict:
@@ -170,6 +190,11 @@ def leakage_report(ws: Workspace, *, threshold: float = 0.9, ngram: int = 3, lim
     between gold sets and training rounds / the pool."""
     from sklearn.feature_extraction.text import CountVectorizer
 
+    if not 0 < threshold <= 1:
+        raise ConfigError(f"--threshold must be a Jaccard similarity above 0 and at most 1, got {threshold}.",
+                          hint="e.g. --threshold 0.9 (1.0 finds only the same character 3-grams)")
+    if ngram < 1:
+        raise ConfigError(f"The n-gram size must be at least 1, got {ngram}.", hint="the default is 3")
     e, c = db.examples, db.collections
     with ws.engine.connect() as conn:
         rows = conn.execute(sa.select(e.c.id, e.c.text, e.c.input_hash, c.c.kind, c.c.name, c.c.version)

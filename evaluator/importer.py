@@ -7,6 +7,8 @@ into the same target twice adds nothing and says so.
 from __future__ import annotations
 
 import hashlib
+import os
+import shutil
 from collections import Counter
 from pathlib import Path
 from typing import Callable, Iterable
@@ -120,6 +122,7 @@ def import_file(ws: Workspace, path: str | Path, *, into: str | Target, format: 
     if progress:
         progress(0.3, "checking the leakage guard")
     with ws.engine.begin() as conn:
+        db.lock_for_writing(conn)  # a concurrent import waits, then sees this one's rows (guard, "already imported")
         row = collection_row(conn, target)
         if row is not None:
             done = conn.execute(sa.select(db.imports.c.id).where(db.imports.c.collection_id == row["id"],
@@ -149,6 +152,7 @@ def import_file(ws: Workspace, path: str | Path, *, into: str | Target, format: 
         if overlap:
             keep = [r for r in records if r.input_hash not in guard]
             report["skipped_gold_overlap"] = len(records) - len(keep)
+            report["skipped_because"] = f"their text is already in {what}"
             report["skipped_examples"] = [r.text[:80] for r in overlap[:5]]
             records = keep
 
@@ -216,22 +220,55 @@ def _insert_returning_ids(conn, rows: list[dict]) -> list[int]:
     return [r[0] for r in conn.execute(stmt, rows)]
 
 
-def export_records(ws: Workspace, source: str | Target, *, format: str, out: str | Path,
-                   include_rejected: bool = False) -> dict:
-    """Write a pool, round or gold set to ``out`` in a registered format; returns counts."""
+def export_records(ws: Workspace, source: str | Target, *, format: str, out: str | Path) -> dict:
+    """Write a pool, round or gold set to ``out`` in a registered format; returns counts.
+
+    The file holds the accepted annotations, and the texts without annotation when the format can mark them
+    as unlabeled; Prodigy JSONL also keeps reject/ignore answers. ``left_out`` counts what the format could not
+    hold, by answer. Nothing is left behind when writing fails.
+    """
     target = parse_target(source) if isinstance(source, str) else source
     fmt = get_format(format)
-    answers = None if include_rejected or fmt.name == "prodigy-jsonl" else ("accept",)
+    if fmt.task not in ("both", ws.task):
+        from evaluator.formats import list_formats
+        fits = ", ".join(f.name for f in list_formats() if f.task in ("both", ws.task))
+        raise ConfigError(f"Format {fmt.name!r} holds {_TASK_WORDS[fmt.task]} data, but this workspace is for "
+                          f"{_TASK_WORDS[ws.task]}; the export would lose every annotation.",
+                          hint=f"use one of: {fits}")
     with ws.engine.connect() as conn:
         row = get_collection(ws, target, conn=conn)
-        records = records_for(conn, row["id"], answers=answers)
-    if fmt.name != "prodigy-jsonl":
-        records = [r for r in records if r.answer in ("accept", "unlabeled")] if include_rejected else records
+        every = records_for(conn, row["id"], answers=None)
+    # Prodigy JSONL keeps every answer; the other formats hold accepted annotations, plus texts without any
+    # annotation when the format can mark them as such (Label Studio tasks without annotations, empty CSV
+    # labels, ...).
+    keep = {"accept", "reject", "ignore", "unlabeled"} if fmt.name == "prodigy-jsonl" else {"accept"}
+    if getattr(fmt, "keeps_unlabeled", True):
+        keep.add("unlabeled")
+    records = [r for r in every if r.answer in keep]
+    left_out = Counter(r.answer for r in every if r.answer not in keep)
     out = Path(out)
+    if out.is_dir() and any(out.iterdir()):
+        raise ConfigError(f"{out} is a folder that is not empty; the export would mix with what is there.",
+                          hint="give a new path with --out")
     if out.parent and not out.parent.exists():
         out.parent.mkdir(parents=True, exist_ok=True)
-    fmt.write(records, out, task=ws.task)
-    return {"source": str(target), "format": fmt.name, "out": str(out), "examples": len(records)}
+    # write next to the target and rename at the end: a failed export leaves nothing behind
+    tmp = out.with_name(f".{out.name}.partial-{os.getpid()}")
+    try:
+        fmt.write(records, tmp, task=ws.task)
+        if out.is_dir():
+            out.rmdir()  # empty (checked above)
+        os.replace(tmp, out)
+    finally:
+        if tmp.is_dir():
+            shutil.rmtree(tmp, ignore_errors=True)
+        elif tmp.exists():
+            tmp.unlink()
+    return {"source": str(target), "format": fmt.name, "out": str(out), "examples": len(records),
+            "left_out": dict(sorted(left_out.items()))}
+
+
+_TASK_WORDS = {"ner": "NER (entity spans)", "textcat": "text-classification"}
 
 
 def move_examples(ws: Workspace, example_ids: list[int], *, to: str | Target) -> int:
@@ -240,6 +277,7 @@ def move_examples(ws: Workspace, example_ids: list[int], *, to: str | Target) ->
     if target.kind == "gold":
         raise ConfigError("Examples cannot be moved into a gold set.", hint="import the gold set from a file")
     with ws.engine.begin() as conn:
+        db.lock_for_writing(conn)
         e = db.examples
         rows = conn.execute(sa.select(e.c.id, e.c.text, e.c.input_hash).where(e.c.id.in_(example_ids))).all()
         gold = gold_hashes(conn)

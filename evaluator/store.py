@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 from typing import Iterable
 
@@ -31,6 +32,19 @@ class Target:
         return f"gold:{self.name}" + (f"@{self.version}" if self.version else "")
 
 
+_GOLD_NAME = re.compile(r"^[^\W_][\w.\-]{0,99}$")
+
+
+def check_gold_name(name: str) -> str:
+    """A gold-set name: letters (any script), digits, ``_``, ``.`` and ``-``; it appears in commands
+    (``gold:NAME@2``), file names of downloads and reports."""
+    if not _GOLD_NAME.match(name or ""):
+        raise ConfigError(f"Bad gold set name {name!r}.",
+                          hint="use letters, digits, '_', '.' and '-' (start with a letter or digit, at most 100), "
+                               "e.g. test or drugs-2024")
+    return name
+
+
 def parse_target(value: str) -> Target:
     """Parse ``pool``, ``round:3`` or ``gold:test`` / ``gold:test@2``.
 
@@ -47,9 +61,9 @@ def parse_target(value: str) -> Target:
         return Target("round", str(int(name)))
     if kind == "gold" and name:
         base, _, ver = name.partition("@")
-        if ver and not ver.isdigit():
+        if ver and (not ver.isdigit() or int(ver) < 1):
             raise ConfigError(f"Bad gold version in {value!r}.", hint="write gold:NAME@2")
-        return Target("gold", base, int(ver) if ver else None)
+        return Target("gold", check_gold_name(base), int(ver) if ver else None)
     raise ConfigError(f"Bad target {value!r}.", hint="use pool, round:N or gold:NAME")
 
 
@@ -70,6 +84,10 @@ def get_collection(ws: Workspace, target: Target | str, *, create: bool = False,
 
     def _run(c: Connection):
         row = collection_row(c, target)
+        if row is None and create and target.kind == "gold" and target.version is not None:
+            raise NotFoundError(f"No version {target.version} of gold:{target.name} to write into.",
+                                hint=f"import into gold:{target.name} (its latest version, or a new gold set), "
+                                     f"or make a new version with: evaluator gold new-version {target.name}")
         if row is None and create:
             version = int(target.name) if target.kind == "round" else (target.version or 1)
             c.execute(db.collections.insert().values(kind=target.kind, name=target.name, version=version,
@@ -157,12 +175,21 @@ def training_records(ws: Workspace, *, round: int, cumulative: bool = True) -> l
                                 hint="import or label data into a round first: evaluator import FILE --into round:1")
         wanted = [r for r in available if (r <= round if cumulative else r == round)]
         records: list[Record] = []
+        examples = 0
         for r in wanted:
             row = collection_row(conn, Target("round", str(r)))
-            for rec in records_for(conn, row["id"]):
+            every = records_for(conn, row["id"], answers=None)
+            examples += len(every)
+            for rec in every:
+                if rec.answer != "accept":
+                    continue
                 rec.meta = {**rec.meta, "_round": r}
                 records.append(rec)
         gold = gold_hashes(conn)
+    if not records:
+        which = f"round {wanted[0]} has" if len(wanted) == 1 else f"rounds {wanted[0]}..{wanted[-1]} have"
+        raise ConfigError(f"Nothing to train on: {which} {examples} example(s) but no accepted annotation.",
+                          hint="import labeled data into the round (unlabeled texts belong in the pool)")
     leaked = [r.text for r in records if r.input_hash in gold]
     if leaked:
         raise LeakageError(len(leaked), leaked, where=f"in the training data of round {round}",

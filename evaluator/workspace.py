@@ -94,6 +94,22 @@ class Workspace:
         return hash((str(self.path), self.url))
 
 
+def _migrate(engine: Engine, url: str, path: Path) -> None:
+    """Apply pending migrations; a file that is not a database, or a server that cannot be reached, is a
+    :class:`ConfigError` naming it (never a driver traceback)."""
+    try:
+        db.migrate(engine)
+    except sa.exc.DBAPIError as err:
+        shown = sa.engine.make_url(url).render_as_string(hide_password=True)
+        reason = str(getattr(err, "orig", err)).strip().splitlines()[0]
+        if url.startswith("sqlite"):
+            raise ConfigError(f"Cannot open the workspace database {shown}: {reason}.",
+                              hint=f"point --workspace at a workspace folder; {path / 'workspace.db'} must be a file "
+                                   "written by `evaluator init`") from None
+        raise ConfigError(f"Cannot open the database {shown}: {reason}.",
+                          hint="check the --db URL / $EVALUATOR_DB_URL and that the server is running") from None
+
+
 def _url_for(path: Path, db_url: str | None) -> str:
     return db_url or os.environ.get("EVALUATOR_DB_URL") or f"sqlite:///{(path / 'workspace.db').resolve()}"
 
@@ -103,11 +119,13 @@ def init_workspace(path: str | Path | None = None, *, task: str, labels: Iterabl
     """Create (or re-open) a workspace for ``task`` (``ner`` or ``textcat``). Idempotent for the same task."""
     if task not in TASKS:
         raise ConfigError(f"Unknown task {task!r}.", hint="use --task ner or --task textcat")
+    from evaluator.tokenize import nlp_for
+    nlp_for(lang)  # an unknown language fails now, not at the first import or training
     path = Path(path) if path else default_workspace_path()
     path.mkdir(parents=True, exist_ok=True)
     url = _url_for(path, db_url)
     engine = _engine(url)
-    db.migrate(engine)
+    _migrate(engine, url, path)
     ws = Workspace(path=path, url=url, engine=engine)
     current = ws.get_setting("task")
     if current and current != task:
@@ -131,7 +149,7 @@ def open_workspace(path: str | Path | None = None, *, db_url: str | None = None)
         raise ConfigError(f"No workspace at {path}.",
                           hint=f"create one with: evaluator init --workspace {path} --task ner --labels PER,ORG")
     engine = _engine(url)
-    db.migrate(engine)
+    _migrate(engine, url, path)
     ws = Workspace(path=path, url=url, engine=engine)
     if not ws.task:
         raise ConfigError(f"Workspace {path} is not initialised.", hint="run: evaluator init --task ner|textcat")

@@ -3,7 +3,7 @@ import pandas as pd
 import streamlit as st
 
 import ui
-from evaluator.formats import ReadOptions, list_formats
+from evaluator.formats import ReadOptions, list_formats, parse_label_map
 from ui import cache, render
 from ui.files import export_bytes, saved_upload
 
@@ -42,14 +42,20 @@ with st.expander("Options"):
     text_column = o2.text_input("CSV/JSONL text column", value="text", key="data.text_column")
     label_column = o2.text_input("CSV/JSONL label column", value="label", key="data.label_column")
     no_header = o2.checkbox("CSV has no header row (columns are positions)", key="data.no_header")
+    label_map = o2.text_input("Rename labels", key="data.label_map", placeholder="1=World,2=Sports",
+                              help="RAW=NAME pairs, e.g. AG News' numeric classes")
     extend = o3.checkbox("Add labels that are not in the label set", key="data.extend_labels")
     skip = o3.checkbox("Leave out texts that are in a gold set (or, for gold, in a round)", key="data.skip_overlap")
     snap = o3.checkbox("Snap span offsets to token boundaries", key="data.snap")
 
 if st.button("Import", type="primary", disabled=upload is None, key="data.import"):
     from evaluator.importer import import_file
+    mapping = ui.call(parse_label_map, label_map)
+    if mapping is None:
+        st.stop()  # the error is shown
     options = ReadOptions(encoding=encoding.strip() or "utf-8", scheme=scheme, text_column=text_column,
-                          label_column=label_column, has_header=not no_header, snap_spans=snap, lang=ws.lang)
+                          label_column=label_column, has_header=not no_header, label_map=mapping, snap_spans=snap,
+                          lang=ws.lang)
     bar = st.progress(0.0, text=f"reading {upload.name}")
     with saved_upload(upload.name, upload.getvalue()) as path:
         report = ui.call(import_file, ws, path, into=target, format=None if fmt == "auto" else fmt,
@@ -77,8 +83,9 @@ if st.button("Import", type="primary", disabled=upload is None, key="data.import
                 st.caption("Repeated texts (kept as separate examples): "
                            + "; ".join(render.escape_md(t) for t in report["duplicate_examples"]))
             if report.get("skipped_gold_overlap"):
-                st.warning(f"Left out {report['skipped_gold_overlap']} example(s) that overlap the gold/training "
-                           "split, e.g. " + "; ".join(render.escape_md(t) for t in report["skipped_examples"]))
+                st.warning(f"Left out {report['skipped_gold_overlap']} example(s) because "
+                           f"{report.get('skipped_because', 'of the leakage guard')}, e.g. "
+                           + "; ".join(render.escape_md(t) for t in report["skipped_examples"]))
             if report.get("labels_added"):
                 st.caption("Labels added to the workspace: " + ", ".join(report["labels_added"]))
 

@@ -69,8 +69,12 @@ def progress(i: int, n: int, name: str) -> None:
                                                "stored")
 
 
-evals = ui.call(evaluate_models, ws, gold, models="all", progress=progress, **settings)
+skipped: list[dict] = []
+evals = ui.call(evaluate_models, ws, gold, models="all", progress=progress, skipped=skipped, **settings)
 bar.empty()
+for item in skipped:
+    st.warning(f"**{render.escape_md(item['model'])}** is not in the table: {render.escape_md(item['error'])}"
+               + (f"\n\n**Fix:** {render.escape_md(item['hint'])}" if item.get("hint") else ""))
 if not evals:
     st.stop()
 st.dataframe(pd.DataFrame(render.score_rows(evals, ws.task)), hide_index=True, width="stretch",
@@ -128,13 +132,14 @@ st.caption(f"{settings_text} · paired bootstrap over documents and approximate 
 st.subheader("What changed, example by example")
 diff = ui.call(cache.example_diff, ws, gold, model_a, model_b, version=version)
 if diff is not None:
-    counts = render.diff_counts(diff, ws.task)
     kinds = list(render.DIFF_KINDS) if ws.task == "ner" else ["gained", "lost", "changed"]
     f1_, f2_ = st.columns([1, 3])
     label = f1_.selectbox("Label", ["all labels"] + sorted(ws.labels), key="eval.diff_label")
+    label = None if label == "all labels" else label
+    counts = render.diff_counts(diff, ws.task, label=label)
     chosen = f2_.multiselect("Kind", kinds, default=kinds, key="eval.diff_kinds",
                              format_func=lambda k: f"{render.DIFF_KINDS[k]} ({counts[k]})")
-    rows = render.diff_rows(diff, ws.task, kinds=chosen, label=None if label == "all labels" else label)
+    rows = render.diff_rows(diff, ws.task, kinds=chosen, label=label)
     if ws.task == "ner":
         st.caption("gained: a gold entity B finds and A misses; lost: the reverse; changed: A and B predict "
                    "overlapping but different entities (boundaries or type); new error: a wrong prediction only B "
@@ -158,7 +163,7 @@ with st.expander("Each model against the previous one (Holm-corrected)"):
                 "A": r["model_a"], "B": r["model_b"], "A score": r["a"], "B score": r["b"],
                 "B − A (points)": None if r["delta"] is None else 100 * r["delta"],
                 "95% CI": "–" if r["ci95"][0] is None else f"{100 * r['ci95'][0]:+.1f} to {100 * r['ci95'][1]:+.1f}",
-                "p": r["p"], "p (Holm)": r["p_holm"], "better?": "yes" if r["significant"] else "no"}
+                "p": r["p"], "p (Holm)": r["p_holm"], "verdict": render.CHAIN_VERDICTS[r["verdict"]]}
                 for r in chain]), hide_index=True, width="stretch",
                 column_config={"A score": st.column_config.NumberColumn(format="%.3f"),
                                "B score": st.column_config.NumberColumn(format="%.3f"),

@@ -29,6 +29,8 @@ def done(message: str) -> None:
 
 if "gold.flash" in st.session_state:
     st.success(st.session_state.pop("gold.flash"))
+if "gold.flash_warning" in st.session_state:
+    st.warning(render.escape_md(st.session_state.pop("gold.flash_warning")))
 
 tab_manage, tab_split, tab_leak = st.tabs(["🔒 Freeze, versions, verify", "✂️ Split from a round",
                                            "🔍 Leakage report"])
@@ -78,6 +80,8 @@ with tab_split:
         if st.button("Split", type="primary", key="gold.split"):
             r = ui.call(split, ws, source=source, fraction=fraction, seed=int(seed), name=new_name)
             if r:
+                if r.get("warning"):
+                    st.session_state["gold.flash_warning"] = r["warning"]
                 done(f"gold:{r['name']}: moved {r['examples']} examples from {r['from']} (seed {r['seed']}). "
                      "Freeze it before you evaluate on it.")
 

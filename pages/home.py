@@ -1,7 +1,6 @@
 """Home: what the workspace holds (task, labels, rounds, gold sets) and what to do next."""
 from pathlib import Path
 
-import altair as alt
 import pandas as pd
 import streamlit as st
 
@@ -72,14 +71,7 @@ left, right = st.columns([3, 2])
 with left:
     st.subheader("Annotation rounds")
     if status["rounds"]:
-        unit = "spans" if status["task"] == "ner" else "texts"
-        chart = alt.Chart(pd.DataFrame(render.round_label_counts(status))).mark_bar().encode(
-            x=alt.X("round:N", title=None, axis=alt.Axis(labelAngle=0)),
-            y=alt.Y("count:Q", title=f"{unit} per label"),
-            color=alt.Color("label:N", title="label"),
-            tooltip=["round", "label", "count"],
-        ).properties(height=240)
-        st.altair_chart(chart, width="stretch")
+        st.altair_chart(render.round_chart(status), width="stretch")
         st.dataframe(pd.DataFrame(render.round_rows(status)), hide_index=True, width="stretch")
     else:
         st.write("No rounds yet.")

@@ -17,8 +17,38 @@ log = logging.getLogger("evaluator.app")
 _UPLOAD_DIR = re.compile(re.escape(tempfile.gettempdir()) + r"[/\\]evaluator-upload-[^/\\]+[/\\]")
 
 
+#: CLI options named in error hints, as the Data page's import options call them: (label, verb)
+_APP_OPTIONS = {
+    "--snap-spans": ("“Snap span offsets to token boundaries”", "tick"),
+    "--extend-labels": ("“Add labels that are not in the label set”", "tick"),
+    "--skip-gold-overlap": ("“Leave out texts that are in a gold set”", "tick"),
+    "--no-header": ("“CSV has no header row”", "tick"),
+    "--text-column": ("“CSV/JSONL text column”", "set"),
+    "--label-column": ("“CSV/JSONL label column”", "set"),
+    "--scheme": ("“CoNLL tag scheme”", "set"),
+}
+_FLAGS = "|".join(map(re.escape, _APP_OPTIONS))
+_PASS_OPTION = re.compile(r"\b(?:pass|add|use) (" + _FLAGS + r")\b( with\b)?")
+_OPTION = re.compile(r"(" + _FLAGS + r")\b")
+
+
+def app_words(text: str) -> str:
+    """Say what to do in the app where a hint names a CLI option (``pass --snap-spans`` -> tick the option)."""
+    text = re.sub(r"\bpass --encoding ", "set “Encoding” under Options to ", text)
+    text = re.sub(r"(?:, or |, )--encoding ", lambda m: m.group(0).replace("--encoding ", "to "), text)
+
+    def _pass(m: re.Match) -> str:
+        label, verb = _APP_OPTIONS[m.group(1)]
+        return f"{verb} {label} under Options" + (" to" if m.group(2) else "")
+
+    text = _PASS_OPTION.sub(_pass, text)
+    text = _OPTION.sub(lambda m: f"{_APP_OPTIONS[m.group(1)][0]} under Options", text)
+    text = re.sub(r"\bpass --format with one of:", "choose one of these as Format:", text)
+    return re.sub(r"\bthe --format\b", "the Format", text)
+
+
 def _clean(text: str) -> str:
-    return escape_md(_UPLOAD_DIR.sub("", text))
+    return escape_md(app_words(_UPLOAD_DIR.sub("", text)))
 
 
 def error_markdown(err: BaseException, *, limit: int = 20) -> str:

@@ -80,6 +80,35 @@ def round_rows(status: dict) -> list[dict]:
     return rows
 
 
+#: the hex colours of Streamlit's markdown colour names (light theme), so charts colour a label as its badge
+HEX = {"blue": "#1c83e1", "green": "#21c354", "orange": "#ff8700", "violet": "#803df5", "red": "#ff2b2b",
+       "yellow": "#faca2b", "gray": "#808495"}
+
+
+def label_color_scale(labels: Iterable[str]):
+    """An Altair colour scale giving each label the colour of its badge (:func:`label_colors`)."""
+    import altair as alt
+
+    colors = label_colors(labels)
+    return alt.Scale(domain=list(colors), range=[HEX[c] for c in colors.values()])
+
+
+def round_chart(status: dict):
+    """Altair stacked bars: spans (NER) or texts (textcat) per label in each annotation round."""
+    import altair as alt
+    import pandas as pd
+
+    unit = "spans" if status["task"] == "ner" else "texts"
+    rows = round_label_counts(status)
+    labels = sorted(set(status["labels"]) | {r["label"] for r in rows})
+    return alt.Chart(pd.DataFrame(rows)).mark_bar().encode(
+        x=alt.X("round:N", title=None, axis=alt.Axis(labelAngle=0)),
+        y=alt.Y("count:Q", title=f"{unit} per label"),
+        color=alt.Color("label:N", title="label", scale=label_color_scale(labels)),
+        tooltip=["round", "label", "count"],
+    ).properties(height=240)
+
+
 def round_label_counts(status: dict) -> list[dict]:
     """Long-form (round, label, count) rows for a stacked bar chart; count is spans (NER) or texts (textcat)."""
     return [{"round": f"round {r['round']}", "label": lab, "count": n}
@@ -301,8 +330,14 @@ def delta_chart(rows: list[dict], *, title: str = "B − A (points), 95% interva
     color = alt.Color("clear:N", title=None, scale=alt.Scale(domain=["interval excludes 0", "interval includes 0"],
                                                              range=["#2e7d32", "#9e9e9e"]),
                       legend=alt.Legend(orient="bottom"))
-    bars = alt.Chart(df).mark_rule(strokeWidth=3).encode(x=alt.X("low:Q", title=title), x2="high:Q", y=y,
-                                                         color=color)
+    # the axis spans at least -1..+1 points around the values and 0: identical systems (every interval 0 wide)
+    # get a readable axis instead of one tick labelled 0.000000
+    values = [0.0] + [float(v) for c in ("delta", "low", "high") for v in df[c] if v is not None and v == v]
+    lo, hi = min(values), max(values)
+    pad = max(1.0, 0.05 * (hi - lo))
+    x = alt.X("low:Q", title=title, scale=alt.Scale(domain=[lo - pad, hi + pad], nice=True),
+              axis=alt.Axis(format="~g"))
+    bars = alt.Chart(df).mark_rule(strokeWidth=3).encode(x=x, x2="high:Q", y=y, color=color)
     dots = alt.Chart(df).mark_point(filled=True, size=90).encode(
         x="delta:Q", y=y, color=color,
         tooltip=["name", alt.Tooltip("delta:Q", format="+.2f"), alt.Tooltip("low:Q", format="+.2f"),
@@ -355,13 +390,16 @@ def diff_rows(diff: list[dict], task: str, *, kinds=None, label: str | None = No
     return rows
 
 
-def diff_counts(diff: list[dict], task: str) -> dict[str, int]:
-    """How many changes of each kind an ``example_diff`` result holds."""
+def diff_counts(diff: list[dict], task: str, *, label: str | None = None) -> dict[str, int]:
+    """How many changes of each kind an ``example_diff`` result holds (of ``label`` only, when given): the
+    number of rows :func:`diff_rows` shows for each kind."""
+    names = {v: k for k, v in DIFF_KINDS.items()}
     out = {k: 0 for k in DIFF_KINDS}
-    for ex in diff:
-        if task != "ner":
-            out[ex["kind"]] += 1
-        else:
-            for k in DIFF_KINDS:
-                out[k] += len(ex[k])
+    for row in diff_rows(diff, task, label=label):
+        out[names[row["kind"]]] += 1
     return out
+
+
+#: how the "each model against the previous one" table words a verdict
+CHAIN_VERDICTS = {"b_better": "B better", "a_better": "A better (B worse)", "no_difference": "no difference",
+                  "undefined": "undefined"}

@@ -43,8 +43,28 @@ def annotator(default: str = "") -> str:
     return str(st.session_state.get(ANNOTATOR) or "").strip() or default
 
 
+def use_app_router() -> None:
+    """Make a page opened by its own URL go through app.py.
+
+    Streamlit starts in its legacy ``pages/`` mode, in which ``/train`` runs ``pages/train.py`` on its own (no
+    sidebar, no workspace box, lower-case file names as menu), until some session has called ``st.navigation``.
+    So a bookmarked or reloaded page URL on a freshly started server would show a half app. When a page finds
+    itself in that mode before app.py ever ran in this session (app.py's sidebar keeps the workspace key), it
+    switches the server to ``st.navigation`` and reruns, and app.py draws the page. (Later runs are left alone:
+    a rerun there would swallow the click that started them.)
+    """
+    try:
+        from streamlit.runtime.pages_manager import PagesManager
+    except ImportError:  # a Streamlit without the legacy mode
+        return
+    if getattr(PagesManager, "uses_pages_directory", False) and WORKSPACE not in st.session_state:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
 def open_current_workspace() -> tuple[Workspace | None, EvaluatorError | None]:
     """(workspace, None) when the chosen folder holds a workspace, else (None, the error saying why)."""
+    use_app_router()
     try:
         return open_workspace(workspace_path()), None
     except EvaluatorError as err:

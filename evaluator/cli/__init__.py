@@ -30,12 +30,24 @@ class _Group(click.Group):
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
             ctx.exit(130)
+        except BrokenPipeError:  # `evaluator ... | head`: the reader left; stop quietly
+            _silence_stdout()
+            ctx.exit(141)
         except Exception as err:  # a bug: one line, the traceback only on request
             if os.environ.get("EVALUATOR_DEBUG"):
                 traceback.print_exc()
             click.echo(f"internal error: {type(err).__name__}: {err} (set EVALUATOR_DEBUG=1 for the traceback; "
                        "please report it)", err=True)
             ctx.exit(1)
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush does not fail again on the closed pipe."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # no real file descriptor (e.g. the test runner's captured stdout)
+        pass
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})

@@ -6,7 +6,7 @@ from pathlib import Path
 import click
 
 from evaluator.cli import emit, json_option, main, progress_printer, workspace_options
-from evaluator.formats import ReadOptions
+from evaluator.formats import ReadOptions, parse_label_map
 
 
 @main.command()
@@ -33,11 +33,7 @@ def init(workspace, db_url, task, labels, lang, as_json):
 
 def _read_options(encoding, scheme, text_column, label_column, no_header, label_map, snap, lang,
                   tag_column=-1) -> ReadOptions:
-    mapping = {}
-    for item in (label_map or "").split(","):
-        if item.strip():
-            k, _, v = item.partition("=")
-            mapping[k.strip()] = v.strip()
+    mapping = parse_label_map(label_map)
     return ReadOptions(encoding=encoding, scheme=scheme, text_column=text_column, label_column=label_column,
                        has_header=not no_header, label_map=mapping, snap_spans=snap, lang=lang,
                        tag_column=tag_column)
@@ -104,7 +100,7 @@ def import_(ws, file, into, fmt, encoding, scheme, tag_column, text_column, labe
         if r.get("duplicates_in_file"):
             click.echo(f"  note: {r['duplicates_in_file']} repeated text(s) kept as separate examples")
         if r.get("skipped_gold_overlap"):
-            click.echo(f"  left out {r['skipped_gold_overlap']} example(s) that overlap the gold/training split")
+            click.echo(f"  left out {r['skipped_gold_overlap']} example(s): {r.get('skipped_because', 'leakage guard')}")
         if r.get("snapped"):
             click.echo(f"  snapped {r['snapped']} span(s) to token boundaries")
     emit(report, as_json, human)
@@ -125,7 +121,13 @@ def export(ws, source, fmt, out, as_json):
     """
     from evaluator.importer import export_records
     r = export_records(ws, source, format=fmt, out=out)
-    emit(r, as_json, lambda d: click.echo(f"wrote {d['examples']} examples from {d['source']} to {d['out']} [{d['format']}]"))
+
+    def human(d):
+        click.echo(f"wrote {d['examples']} examples from {d['source']} to {d['out']} [{d['format']}]")
+        if d.get("left_out"):
+            what = ", ".join(f"{n} {answer}" for answer, n in d["left_out"].items())
+            click.echo(f"  left out {what} example(s) that {d['format']} cannot hold (prodigy-jsonl keeps every answer)")
+    emit(r, as_json, human)
 
 
 @main.command()
@@ -161,11 +163,14 @@ def status(ws, as_json):
         click.echo(f"examples: {d['examples']}")
         if d["pool"]:
             click.echo(f"pool: {d['pool']['examples']} examples")
+        def per(counts: dict) -> str:
+            return ", ".join(f"{k} {v}" for k, v in counts.items()) or "no annotations"
+
         for r in d["rounds"]:
-            click.echo(f"round {r['round']}: {r['examples']} examples, {r['accepted']} accepted  {r['per_label']}")
+            click.echo(f"round {r['round']}: {r['examples']} examples, {r['accepted']} accepted ({per(r['per_label'])})")
         for g in d["gold_sets"]:
             state = f"frozen {g['content_hash'][:12]}" if g["frozen"] else "open"
-            click.echo(f"gold {g['name']} v{g['version']} ({state}): {g['examples']} examples  {g['per_label']}")
+            click.echo(f"gold {g['name']} v{g['version']} ({state}): {g['examples']} examples ({per(g['per_label'])})")
     emit(s, as_json, human)
 
 
@@ -275,6 +280,8 @@ def gold_split(ws, source, fraction, seed, name, as_json):
     from evaluator.gold import split
     r = split(ws, source=source, fraction=fraction, seed=seed, name=name)
     emit(r, as_json, lambda d: click.echo(f"gold {d['name']}: moved {d['examples']} examples from {d['from']} (seed {d['seed']})"))
+    if r.get("warning"):
+        click.echo(f"warning: {r['warning']}", err=True)
 
 
 @gold.command("leakage")

@@ -83,15 +83,25 @@ def diff(ws, model_a, model_b, gold, version, label, kinds, limit, as_json):
         rows = [r for r in rows if _kinds_of(r) & set(kinds)]
 
     def human(rs):
-        click.echo(f"{len(rs)} gold example(s) differ between {model_a} (A) and {model_b} (B)")
+        only = []
+        if kinds:
+            only.append("kind " + ", ".join(kinds))
+        if label:
+            only.append(f"label {label}")
+        click.echo(f"{len(rs)} gold example(s) differ between {model_a} (A) and {model_b} (B)"
+                   + (f" ({'; '.join(only)})" if only else ""))
         for r in rs[:limit]:
             click.echo(f"- {r['text'][:100]!r}")
             for kind in ("gained", "lost", "changed", "new_error", "fixed_error"):
+                if kinds and kind not in kinds:
+                    continue
                 items = r.get(kind)
                 if items:
                     click.echo(f"    {kind:<11} {_show(items)}")
             if "kind" in r and isinstance(r["kind"], str):
                 click.echo(f"    {r['kind']}: gold {r.get('gold')}, A {r.get('a')}, B {r.get('b')}")
+        if len(rs) > limit:
+            click.echo(f"... and {len(rs) - limit} more (raise --limit, or use --json for all)")
     emit(rows, as_json, human)
 
 

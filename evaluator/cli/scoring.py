@@ -37,11 +37,9 @@ def scoring_options(func):
 
 def _options(encoding: str, text_column: str, label_column: str, no_header: bool, label_map: str,
              lang: str) -> ReadOptions:
-    mapping = {}
-    for item in (label_map or "").split(","):
-        if item.strip():
-            k, _, v = item.partition("=")
-            mapping[k.strip()] = v.strip()
+    from evaluator.formats import parse_label_map
+
+    mapping = parse_label_map(label_map)
     return ReadOptions(encoding=encoding, text_column=text_column, label_column=label_column,
                        has_header=not no_header, label_map=mapping, lang=lang)
 

@@ -260,13 +260,18 @@ def evaluate_cmd(ws, gold, models_, mode, scheme, resamples, seed, as_json):
     from evaluator.training.registry import evaluate_models
 
     name, _, ver = gold.partition("@")
+    if ver and not ver.isdigit():
+        raise ConfigError(f"Bad gold version in {gold!r}.", hint="write --gold NAME or --gold NAME@2")
     bar = progress_printer("evaluate")
+    # with --models all, a model that cannot be scored is reported and the others are still scored
+    skipped: list | None = [] if models_ in (None, "all") else None
     res = evaluate_models(ws, name, models=models_, mode=mode, scheme=scheme, resamples=resamples, seed=seed,
-                          version=int(ver) if ver.isdigit() else None,
-                          progress=lambda d, t, what: bar(d / t if t else 1.0, what))
+                          version=int(ver) if ver else None,
+                          progress=lambda d, t, what: bar(d / t if t else 1.0, what), skipped=skipped)
 
     def human(rows):
-        click.echo(f"gold:{name}  ({rows[0]['documents'] if rows else 0} documents)")
+        version = f" v{rows[0]['gold_version']}" if rows and rows[0].get("gold_version") else ""
+        click.echo(f"gold:{name}{version}  ({rows[0]['documents'] if rows else 0} documents)")
         click.echo(f"{'model':<28} {'micro P':>8} {'micro R':>8} {'micro F1':>8} {'95% CI':>17} {'macro F1':>8}")
         for r in rows:
             lo, hi = (r.get("ci95") or {}).get("micro_f1") or (None, None)
@@ -274,6 +279,12 @@ def evaluate_cmd(ws, gold, models_, mode, scheme, resamples, seed, as_json):
                        f"{_fmt(r['micro']['f1']):>8} {'[' + _fmt(lo) + ', ' + _fmt(hi) + ']':>17} "
                        f"{_fmt(r['macro']['f1']):>8}")
 
+    for item in skipped or []:
+        click.echo(f"warning: model {item['model']} was not scored: {item['error']}"
+                   + (f" Fix: {item['hint']}" if item.get("hint") else ""), err=True)
+    if not res:
+        raise ConfigError(f"None of the {len(skipped or [])} model(s) could be scored on gold:{name}.",
+                          hint="see the warnings above")
     emit(res, as_json, human)
 
 

@@ -40,12 +40,32 @@ class ReadOptions:
     lang: str = "en"
 
 
+def parse_label_map(text: str | None) -> dict[str, str]:
+    """``"1=World,2=Sports"`` -> ``{"1": "World", "2": "Sports"}`` (for ``--label-map``).
+
+    >>> parse_label_map("1=World, 4=Sci/Tech")
+    {'1': 'World', '4': 'Sci/Tech'}
+    """
+    mapping: dict[str, str] = {}
+    for item in (text or "").split(","):
+        if not item.strip():
+            continue
+        raw, eq, name = item.partition("=")
+        if not eq or not raw.strip() or not name.strip() or "=" in name:  # '=' in a name: a comma is missing
+            raise ConfigError(f"Bad label map item {item.strip()!r}.",
+                              hint="write RAW=NAME pairs separated by commas, e.g. 1=World,2=Sports")
+        mapping[raw.strip()] = name.strip()
+    return mapping
+
+
 class Format(Protocol):
     name: str
     #: "ner", "textcat" or "both"
     task: str
     extensions: tuple[str, ...]
     description: str
+    #: optional (default True): the format can hold texts without annotations (answer ``unlabeled``)
+    #: keeps_unlabeled: bool
 
     def read(self, path: Path, options: ReadOptions) -> list[Record]: ...
 

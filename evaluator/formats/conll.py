@@ -9,6 +9,7 @@ Writes IOB2 by default (``write(..., scheme="IOBES")`` for others): ``token tag`
 """
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 from typing import Iterable, Sequence
 
@@ -164,6 +165,8 @@ def _split_columns(line: str) -> list[str]:
 
 class ConllFormat:
     name = "conll"
+    #: the format cannot tell an unlabeled text from one without annotations, so exports leave them out
+    keeps_unlabeled = False
     task = "ner"
     extensions = (".conll", ".iob", ".bio", ".txt", ".tsv")
     description = "CoNLL columns: token first, tag last (IOB1/IOB2/IOBES/BILOU), blank line between sentences"
@@ -180,6 +183,9 @@ class ConllFormat:
         lines: list[int] = []
         doc: int | None = None
         col = options.tag_column
+        # every token line has as many columns as the others (as conlleval requires): a line with one more or
+        # one less column is a token with a space in it, a lost tag, or two files pasted together
+        widths: list[tuple[int, int, str]] = []  # (columns, line number, line)
 
         def flush() -> None:
             nonlocal words, tags, lines
@@ -200,6 +206,7 @@ class ConllFormat:
                 problems.add(f"line has one column ({raw.strip()!r}); expected a token and a tag", no,
                              hint="separate token and tag with a tab or a space; blank lines separate sentences")
                 continue
+            widths.append((len(cols), no, raw.strip()))
             try:
                 tag = cols[col]
             except IndexError:
@@ -215,6 +222,15 @@ class ConllFormat:
             tags.append(tag)
             lines.append(no)
         flush()
+        if widths:
+            usual = Counter(w for w, _, _ in widths).most_common(1)[0][0]
+            first = next(n for w, n, _ in widths if w == usual)
+            for w, n, line in widths:
+                if w != usual:
+                    problems.add(f"line has {w} columns but the other token lines have {usual} (e.g. line {first}): "
+                                 f"{line[:60]!r}", n,
+                                 hint="give every token line the same columns (token first, tag last); a token "
+                                      "with a space inside needs tab-separated columns")
 
         all_tags = [t for s in sentences for t in s[1]]
         all_lines = [n for s in sentences for n in s[2]]

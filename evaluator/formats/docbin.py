@@ -75,7 +75,8 @@ class DocBinFormat:
         for n, doc in enumerate(docs, 1):
             user = doc.user_data if isinstance(doc.user_data, dict) else {}
             meta = dict(user.get("meta") or {}) if isinstance(user.get("meta"), dict) else {}
-            label = max(doc.cats, key=doc.cats.get) if doc.cats else None
+            # the highest category; none when every score is 0 (an unlabeled text, or no category applies)
+            label = max(doc.cats, key=doc.cats.get) if doc.cats and max(doc.cats.values()) > 0 else None
             answer = user.get("answer", "accept")
             records.append(Record(doc.text, tokens=tokens_from_doc(doc),
                                   spans=[Span(e.start_char, e.end_char, e.label_) for e in doc.ents],
@@ -95,7 +96,8 @@ class DocBinFormat:
         for n, rec in enumerate(records, 1):
             doc = doc_from_record(nlp, rec)
             if task == "textcat":
-                doc.cats = {lab: float(lab == rec.label) for lab in labels}
+                if rec.label is not None:
+                    doc.cats = {lab: float(lab == rec.label) for lab in labels}
             else:
                 ents = []
                 for s in sorted(rec.spans):

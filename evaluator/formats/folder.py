@@ -28,6 +28,8 @@ def _natural(name: str) -> list:
 
 class FolderFormat:
     name = "folder"
+    #: the format cannot tell an unlabeled text from one without annotations, so exports leave them out
+    keeps_unlabeled = False
     task = "textcat"
     extensions = ()
     description = "Folder with one sub-folder per class holding .txt files (BBC News layout)"

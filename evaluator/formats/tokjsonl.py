@@ -21,6 +21,8 @@ from evaluator.records import Record, text_from_tokens
 
 class TokenJsonlFormat:
     name = "token-jsonl"
+    #: the format cannot tell an unlabeled text from one without annotations, so exports leave them out
+    keeps_unlabeled = False
     task = "ner"
     extensions = (".jsonl",)
     description = 'Token JSONL {"tokens": [...], "tags": [...]} (IOB2), as hosted trainers expect'

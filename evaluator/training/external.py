@@ -61,7 +61,9 @@ class PredictionsFilePredictor:
         from evaluator.formats.base import ReadOptions
         from evaluator.importer import read_file
 
-        _, records = read_file(path, format=format, options=ReadOptions(lang=lang), task=task)
+        # spans off the token boundaries are kept: the scorer counts them as false positives (``misaligned``),
+        # as `evaluator score` does for the same file, instead of refusing a system's output
+        _, records = read_file(path, format=format, options=ReadOptions(lang=lang, keep_misaligned=True), task=task)
         if not records:
             raise InputFormatError("holds no predictions.", path=str(path), hint="check the file and --format")
         return cls(records, task=task, source=str(path))
@@ -69,33 +71,38 @@ class PredictionsFilePredictor:
     def __len__(self) -> int:
         return len(self._by_hash)
 
-    def predict(self, records: Sequence[Record], *, batch_size: int = 1024,
-                progress: PredictProgress | None = None) -> list[Prediction]:
-        """The file's prediction for each record; :class:`NotFoundError` naming the records it has none for."""
-        out: list[Prediction] = []
-        missing: list[Record] = []
-        for r in records:
-            p = self._by_hash.get(r.input_hash) or self._by_chars.get(_chars_key(r.text))
-            if p is None:
-                missing.append(r)
-                continue
-            if self.task == "ner":
-                spans = remap_spans(p.text, r.text, p.spans)
-                if spans is None:
-                    missing.append(r)
-                    continue
-                out.append(Prediction(spans=spans))
-            else:
-                out.append(Prediction(label=p.label, scores=None))
-            if progress is not None and len(out) % batch_size == 0:
-                progress(len(out), len(records))
+    def _match(self, r: Record) -> Prediction | None:
+        p = self._by_hash.get(r.input_hash) or self._by_chars.get(_chars_key(r.text))
+        if p is None:
+            return None
+        if self.task == "ner":
+            spans = remap_spans(p.text, r.text, p.spans)
+            return None if spans is None else Prediction(spans=spans)
+        return Prediction(label=p.label, scores=None)
+
+    def check_covers(self, records: Sequence[Record], *, target: str | None = None) -> None:
+        """:class:`NotFoundError` naming the records the file has no prediction for (checked before any is
+        stored, so a partial file writes nothing)."""
+        missing = [r for r in records if self._match(r) is None]
         if missing:
             shown = "; ".join(repr(r.text[:50]) + (f" (example {r.id})" if r.id is not None else "")
                               for r in missing[:3])
+            where = f" of {target}" if target else ""
             raise NotFoundError(
-                f"{self.source} has no prediction for {len(missing)} of {len(records)} example(s), e.g. {shown}.",
+                f"{self.source} has no prediction for {len(missing)} of {len(records)} example(s){where}, "
+                f"e.g. {shown}. Nothing was stored.",
                 hint="predict on the same texts (the file is matched by text), or score only the examples it covers",
             )
+
+    def predict(self, records: Sequence[Record], *, batch_size: int = 1024,
+                progress: PredictProgress | None = None) -> list[Prediction]:
+        """The file's prediction for each record; :class:`NotFoundError` naming the records it has none for."""
+        self.check_covers(records)
+        out: list[Prediction] = []
+        for r in records:
+            out.append(self._match(r))
+            if progress is not None and len(out) % batch_size == 0:
+                progress(len(out), len(records))
         if progress is not None:
             progress(len(out), len(records))
         return out

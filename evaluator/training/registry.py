@@ -30,7 +30,7 @@ from typing import Any, Callable, Sequence
 import sqlalchemy as sa
 
 from evaluator import db
-from evaluator.errors import AlreadyExistsError, ConfigError, IntegrityError, NotFoundError
+from evaluator.errors import AlreadyExistsError, ConfigError, EvaluatorError, IntegrityError, NotFoundError
 from evaluator.records import Record, Span
 from evaluator.stats import DEFAULT_RESAMPLES, DEFAULT_SEED
 from evaluator.training.base import (
@@ -217,6 +217,10 @@ def add_model(ws: Workspace, path: str | Path, *, name: str, format: str | None 
             kind, config = "spacy-dir", {"source": str(src)}
         elif src.is_dir() and (src / "model-best" / "config.cfg").is_file():
             raise ConfigError(f"{src} is a spaCy training output folder.", hint=f"pass {src / 'model-best'}")
+        elif src.is_dir() and not (format or ws.task == "textcat" and _has_class_folders(src)):
+            raise ConfigError(f"{src} is a folder but not a spaCy pipeline (it has no config.cfg).",
+                              hint="pass the pipeline folder that holds config.cfg (e.g. training/model-best), "
+                                   "or a predictions file")
         else:
             pred = PredictionsFilePredictor.from_file(src, task=ws.task, format=format, lang=ws.lang)
             from evaluator.formats.base import detect_format, get_format
@@ -234,6 +238,11 @@ def add_model(ws: Workspace, path: str | Path, *, name: str, format: str | None 
         shutil.rmtree(tmp, ignore_errors=True)
     with ws.engine.connect() as conn:
         return _describe(conn, row)
+
+
+def _has_class_folders(path: Path) -> bool:
+    """True for the folder layout of text categories: sub-folders holding .txt files."""
+    return any(d.is_dir() and any(d.glob("*.txt")) for d in path.iterdir())
 
 
 # ------------------------------------------------------------------------------------------------ registry ops
@@ -343,6 +352,8 @@ def predict(ws: Workspace, model: str, target: str, *, batch_size: int = 256,
     total = len(todo)
     if todo:
         predictor = load_model(ws, model)
+        if hasattr(predictor, "check_covers"):  # a predictions file: all or nothing
+            predictor.check_covers(todo, target=target)
         done = 0
         chunk = max(batch_size, 1) * 4
         for k in range(0, total, chunk):
@@ -420,11 +431,14 @@ def score_counts(counts, *, resamples: int = DEFAULT_RESAMPLES, seed: int = DEFA
 def evaluate_models(ws: Workspace, gold: str, *, models: str | Sequence[str] = "all", mode: str = "default",
                     scheme: str | None = None, resamples: int = DEFAULT_RESAMPLES, seed: int = DEFAULT_SEED,
                     version: int | None = None,
-                    progress: Callable[[int, int, str], None] | None = None) -> list[dict[str, Any]]:
+                    progress: Callable[[int, int, str], None] | None = None,
+                    skipped: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
     """Score models on a gold set; one dict per model: ``{"model", "micro", "macro", "per_label", ...}``.
 
     Missing predictions on the gold set are computed first. Results are stored in ``evaluations`` keyed by the
-    settings and reused while the gold content hash is unchanged.
+    settings and reused while the gold content hash is unchanged. With a ``skipped`` list, a model that cannot
+    be scored (e.g. a predictions file that does not cover the gold set) is left out and described there as
+    ``{"model", "error", "hint"}`` instead of stopping the others.
     """
     from evaluator.gold import gold_records
     from evaluator.metrics.ner import normalize_mode, normalize_scheme
@@ -456,7 +470,13 @@ def evaluate_models(ws: Workspace, gold: str, *, models: str | Sequence[str] = "
         if hit is not None and hit["gold_hash"] == info["gold_hash"]:
             out.append({**hit["result"], "model": name, "reused": True})
             continue
-        predict(ws, name, target)
+        try:
+            predict(ws, name, target)
+        except EvaluatorError as err:
+            if skipped is None:
+                raise
+            skipped.append({"model": name, "error": err.message, "hint": err.hint})
+            continue
         preds = stored_predictions(ws, name, gold_recs)
         counts = counts_for(ws.task, gold_recs, preds, labels=ws.labels, mode=mode, scheme=scheme, lang=ws.lang)
         result = score_counts(counts, resamples=resamples, seed=seed)

@@ -66,6 +66,13 @@ class SklearnTextcatTrainer:
                               f"{len(classes)} ({', '.join(classes) or 'none'}).",
                               hint="annotate examples of more classes before training")
         cfg = merge_config(_DEFAULTS, config)
+        unknown = sorted(k for k in cfg if k not in _DEFAULTS)
+        odd = sorted(k for k in _DEFAULTS if not isinstance(cfg[k], dict))
+        if unknown or odd:
+            params = ", ".join(f"{sec}.{k}" for sec in _DEFAULTS for k in _DEFAULTS[sec])
+            raise ConfigError(f"Unknown sklearn-textcat config key(s): {', '.join(unknown + odd)}.",
+                              hint=f'settings live in the tfidf and logreg sections, e.g. {{"logreg.C": 2.0}}; '
+                                   f"known: {params}")
         tfidf_opts = dict(cfg["tfidf"])
         tfidf_opts["ngram_range"] = tuple(tfidf_opts["ngram_range"])
         try:

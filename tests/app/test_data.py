@@ -129,3 +129,32 @@ def test_export_offers_a_download(app, demo_ws):
     n = len(load_records(demo_ws, "round:2"))
     [button] = at.download_button
     assert "round-2" in button.label and f"({n} examples)" in button.label
+
+
+def test_csv_without_header_and_a_label_map_like_ag_news(app, tmp_path, monkeypatch):
+    from evaluator.demo import build_demo
+    from evaluator.workspace import open_workspace
+
+    path = tmp_path / "news"
+    build_demo(path, task="textcat")
+    monkeypatch.setenv("EVALUATOR_WORKSPACE", str(path))
+    ws = open_workspace(path)
+    rounds_before = len(status(ws)["rounds"])
+    data = b'"1","Stocks fell","Markets slid on Monday."\n"3","Cup final","The home side won 2-0."\n'
+    at = app("pages/data.py")
+    _upload(at, "ag.csv", data)
+    at.text_input(key="data.text_column").set_value("1,2")
+    at.text_input(key="data.label_column").set_value("0")
+    at.checkbox(key="data.no_header").check()
+    at.text_input(key="data.label_map").set_value("1=business 3=sport")  # a missing comma
+    at.button(key="data.import").click()
+    at.run()
+    no_exception(at)
+    assert any("Bad label map item" in e for e in texts(at, "error"))
+    assert len(status(ws)["rounds"]) == rounds_before
+    at.text_input(key="data.label_map").set_value("1=business,3=sport")
+    at.button(key="data.import").click()
+    at.run()
+    no_exception(at)
+    assert not at.error
+    assert status(ws)["rounds"][-1]["per_label"] == {"business": 1, "sport": 1}

@@ -158,6 +158,10 @@ def test_render_helpers_for_the_page():
     assert [r["kind"] for r in render.diff_rows(diff, "ner", kinds=["lost", "changed"])] == ["lost", "changed"]
     assert render.diff_counts(diff, "ner") == {"gained": 1, "lost": 1, "changed": 1, "new_error": 1,
                                                "fixed_error": 0}
+    # the counts next to the kinds follow the label filter
+    assert render.diff_counts(diff, "ner", label="ORG") == {"gained": 0, "lost": 0, "changed": 0, "new_error": 1,
+                                                            "fixed_error": 0}
+    assert render.CHAIN_VERDICTS["a_better"].startswith("A better")
 
     assert render.f1_interval({"ci95": {"micro_f1": [0.5, 0.7]}}) == (0.5, 0.7)
     assert render.f1_interval({"f1_ci": {"low": 0.4, "high": 0.6}}) == (0.4, 0.6)
@@ -168,3 +172,21 @@ def test_render_helpers_for_the_page():
         {"name": "micro F1", "delta": 10.0, "low": 2.0, "high": 20.0, "clear": "interval excludes 0"},
         {"name": "macro F1", "delta": 0.0, "low": -10.0, "high": 10.0, "clear": "interval includes 0"}]
     assert render.delta_rows(res, per_label=True) == []
+
+
+def test_a_model_that_cannot_be_scored_is_named_and_the_others_are_shown(app, demo_ws, tmp_path):
+    # a predictions file covering half the gold set used to blank the whole page with one error
+    from evaluator.importer import export_records
+    from evaluator.training import add_model, train_round
+
+    train_round(demo_ws, 1, trainer="crf-ner")
+    full = tmp_path / "gold.jsonl"
+    export_records(demo_ws, f"gold:{GOLD}", format="prodigy-jsonl", out=full)
+    half = tmp_path / "half.jsonl"
+    lines = full.read_text(encoding="utf-8").splitlines()
+    half.write_text("\n".join(lines[: len(lines) // 2]) + "\n", encoding="utf-8")
+    add_model(demo_ws, half, name="half-llm")
+    at = _fast(app("pages/evaluate.py"), resamples=200)
+    assert list(at.dataframe[0].value["model"]) == ["round-1-crf-ner"]
+    warnings = texts(at, "warning")
+    assert any("half-llm" in w and "no prediction for" in w for w in warnings)

@@ -111,3 +111,40 @@ def test_app_registers_existing_pages_with_emoji_icons():
     assert {"pages/home.py", "pages/data.py", "pages/gold.py"} <= registered
     # every page file is registered (a page nobody can navigate to is a bug)
     assert {f"pages/{p.name}" for p in (REPO / "pages").glob("*.py")} <= registered
+
+
+def test_error_hints_name_the_app_options_not_cli_flags():
+    from evaluator.errors import InputFormatError, ValidationError
+    from ui.errors import error_markdown
+
+    problems = [InputFormatError("span 19-37 ORG is not on token boundaries", path="r.jsonl", line=1,
+                                 hint="fix the offsets, or pass --snap-spans to move them to the enclosing token boundaries"),
+                InputFormatError("byte 0xE9 at offset 14 is not valid utf-8", path="w.csv",
+                                 hint="pass --encoding latin-1 (or cp1252), --encoding utf-8,latin-1 to fall back "
+                                      "per file, or --encoding utf-8-replace to replace bad bytes")]
+    text = error_markdown(ValidationError(problems))
+    assert "--" not in text
+    assert "tick “Snap span offsets to token boundaries” under Options" in text
+    assert "set “Encoding” under Options to latin-1 (or cp1252), to utf-8,latin-1" in text
+    one = error_markdown(InputFormatError("no label column 'label'", path="x.csv", line=1,
+                                          hint="pass --label-column with one of them"))
+    assert "set “CSV/JSONL label column” under Options to one of them" in one
+
+
+def test_delta_chart_of_identical_systems_has_a_readable_axis():
+    rows = [{"name": "micro F1", "delta": 0.0, "low": 0.0, "high": 0.0, "clear": "interval includes 0"}]
+    spec = render.delta_chart(rows).to_dict()
+    x = spec["layer"][0]["encoding"]["x"]
+    lo, hi = x["scale"]["domain"]
+    assert lo <= -1 and hi >= 1 and x["axis"]["format"] == "~g"
+    wide = [{"name": "micro F1", "delta": 21.8, "low": 13.8, "high": 30.0, "clear": "interval excludes 0"}]
+    lo, hi = render.delta_chart(wide).to_dict()["layer"][0]["encoding"]["x"]["scale"]["domain"]
+    assert lo <= 0 < 30 <= hi  # the zero line and the whole interval are in view
+
+
+def test_round_chart_colours_labels_like_their_badges():
+    status = {"task": "ner", "labels": ["PERSON", "ORG", "LOCATION"],
+              "rounds": [{"round": 1, "per_label": {"ORG": 3, "PERSON": 2}}]}
+    scale = render.round_chart(status).to_dict()["encoding"]["color"]["scale"]
+    badges = render.label_colors(status["labels"])
+    assert dict(zip(scale["domain"], scale["range"])) == {lab: render.HEX[c] for lab, c in badges.items()}

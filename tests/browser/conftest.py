@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -43,16 +44,17 @@ def browser_workspace(tmp_path_factory) -> Path:
     return path
 
 
-@pytest.fixture(scope="session")
-def app_url(browser_workspace) -> str:
-    """Start the app on a free port with EVALUATOR_WORKSPACE set; yield its URL; stop it afterwards."""
+@contextmanager
+def serve_app(workspace: Path):
+    """Run `streamlit run app.py` on a free port with EVALUATOR_WORKSPACE=workspace; yield its URL."""
     port = _free_port()
     streamlit = Path(sys.executable).with_name("streamlit")
     cmd = [str(streamlit) if streamlit.exists() else shutil.which("streamlit") or "streamlit", "run", "app.py",
            "--server.headless", "true", "--server.port", str(port), "--server.address", "127.0.0.1",
            "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
-    env = {**os.environ, "EVALUATOR_WORKSPACE": str(browser_workspace)}
-    log = open(browser_workspace.parent / "streamlit.log", "wb")
+    env = {**os.environ, "EVALUATOR_WORKSPACE": str(workspace)}
+    log_path = workspace.parent / f"streamlit-{port}.log"
+    log = open(log_path, "wb")
     proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
@@ -66,15 +68,24 @@ def app_url(browser_workspace) -> str:
         if proc.poll() is not None or time.monotonic() > deadline:
             proc.kill()
             log.close()
-            pytest.fail("streamlit did not start:\n" + (browser_workspace.parent / "streamlit.log").read_text())
+            pytest.fail("streamlit did not start:\n" + log_path.read_text())
         time.sleep(0.3)
-    yield url
-    proc.terminate()
     try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+@pytest.fixture(scope="session")
+def app_url(browser_workspace) -> str:
+    """Start the app on a free port with EVALUATOR_WORKSPACE set; yield its URL; stop it afterwards."""
+    with serve_app(browser_workspace) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

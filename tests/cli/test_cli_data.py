@@ -56,3 +56,13 @@ def test_export_and_gold_split_commands(cli_runner, tmp_path):
 def test_python_dash_m_entry_point(tmp_path):
     out = subprocess.run([sys.executable, "-m", "evaluator", "--help"], capture_output=True, text=True, check=True)
     assert "frozen gold set" in out.stdout
+
+
+def test_status_lists_labels_in_words_not_python_dicts(cli_runner, tmp_path):
+    ws = tmp_path / "ws"
+    cli_runner("init", "--workspace", ws, "--task", "ner")
+    cli_runner("import", write_jsonl(tmp_path / "r.jsonl", TRAIN), "--into", "round:1", "--workspace", ws)
+    out = cli_runner("status", "--workspace", ws).output
+    line = next(x for x in out.splitlines() if x.startswith("round 1:"))
+    assert "{" not in line and "'" not in line
+    assert line.endswith("(LOC 3, ORG 2, PER 3)")

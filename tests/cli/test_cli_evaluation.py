@@ -54,3 +54,30 @@ def test_diff_lists_gained_and_lost_entities(cli_runner, demo_ws):
     assert all(row["lost"] for row in lost)
     r = cli_runner("diff", "round-1-crf-ner", "nope", "--gold", "demo-test", "--workspace", demo_ws)
     assert r.exit_code == 2 and "nope" in r.output
+
+
+def test_diff_kind_filter_prints_only_that_kind(cli_runner, demo_ws):
+    rows = json.loads(cli_runner("diff", "round-1-crf-ner", "round-3-crf-ner", "--gold", "demo-test",
+                                 "--workspace", demo_ws, "--json").output)
+    mixed = [r for r in rows if r["lost"] and (r["gained"] or r["new_error"] or r["changed"] or r["fixed_error"])]
+    assert mixed, "the demo diff has examples with lost and other kinds"
+    r = cli_runner("diff", "round-1-crf-ner", "round-3-crf-ner", "--gold", "demo-test", "--kind", "lost",
+                   "--limit", "1000", "--workspace", demo_ws)
+    assert r.exit_code == 0
+    shown = {line.split()[0] for line in r.output.splitlines() if line.startswith("    ")}
+    assert shown == {"lost"}
+    assert "(kind lost)" in r.output.splitlines()[0]
+
+
+def test_diff_with_a_label_nobody_uses_is_an_error(cli_runner, demo_ws):
+    r = cli_runner("diff", "round-1-crf-ner", "round-3-crf-ner", "--gold", "demo-test", "--label", "PERSNO",
+                   "--workspace", demo_ws)
+    assert r.exit_code == 2 and "PERSNO" in r.output and "PERSON" in r.output
+
+
+def test_diff_says_how_many_examples_the_limit_hides(cli_runner, demo_ws):
+    rows = json.loads(cli_runner("diff", "round-1-crf-ner", "round-3-crf-ner", "--gold", "demo-test",
+                                 "--workspace", demo_ws, "--json").output)
+    r = cli_runner("diff", "round-1-crf-ner", "round-3-crf-ner", "--gold", "demo-test", "--limit", "1",
+                   "--workspace", demo_ws)
+    assert f"and {len(rows) - 1} more" in r.output

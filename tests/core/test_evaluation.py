@@ -222,3 +222,13 @@ def test_stored_scores_follow_evaluate_models(trained):
         assert s["f1"] == e["micro"]["f1"] and s["macro_f1"] == e["macro"]["f1"] and s["current"]
     assert ev.stored_scores(trained, mode="strict") == []
     assert np.isfinite([s["f1"] for s in got.values()]).all()
+
+
+def test_compare_to_previous_calls_a_significant_drop_a_better(trained):
+    # round 3 then round 1: B is clearly worse; the chain used to show that row only as "significant"
+    chain = ev.compare_to_previous(trained, GOLD, [B, A], resamples=1000)
+    (row,) = chain
+    assert row["delta"] < 0 and row["significant"]
+    assert row["verdict"] == "a_better"
+    same = ev.compare_to_previous(trained, GOLD, [B, B], resamples=200)[0]
+    assert same["verdict"] == "no_difference"

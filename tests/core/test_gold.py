@@ -84,3 +84,47 @@ def test_leakage_report_finds_exact_and_near_duplicates(ws, tmp_path):
     assert rep["exact_overlaps"] == 0 and rep["ok"]
     assert rep["near_duplicates"] == 1
     assert rep["near"][0]["gold_text"] == GOLD[0]["text"] and rep["near"][0]["similarity"] >= 0.8
+
+
+def test_split_refuses_a_bad_gold_set_name(tmp_workspace, tmp_path):
+    from evaluator.errors import ConfigError
+
+    ws = tmp_workspace("ner")
+    import_file(ws, write_jsonl(tmp_path / "r.jsonl", GOLD + TRAIN), into="round:1")
+    with pytest.raises(ConfigError, match="Bad gold set name"):
+        split(ws, source="round:1", fraction=0.5, seed=1, name="bad name")
+    assert len(load_records(ws, "round:1")) == len(GOLD + TRAIN) and list_gold(ws) == []
+
+
+@pytest.mark.parametrize("threshold", [5, 0, -0.5])
+def test_leakage_threshold_outside_0_1_is_an_error(ws, threshold):
+    from evaluator.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="threshold"):
+        leakage_report(ws, threshold=threshold)
+
+
+def test_training_on_a_round_without_accepted_annotations_says_so(tmp_workspace, tmp_path):
+    from evaluator.errors import ConfigError
+
+    ws = tmp_workspace("ner")
+    import_file(ws, write_jsonl(tmp_path / "raw.jsonl", [{"text": "an unlabeled text"}, {"text": "another one"}]),
+                into="round:1")
+    with pytest.raises(ConfigError, match="round 1 has 2 example\\(s\\) but no accepted annotation"):
+        training_records(ws, round=1)
+
+
+def test_split_warns_about_models_trained_on_the_round(tmp_workspace, tmp_path):
+    from evaluator.training import train_round
+
+    ws = tmp_workspace("ner", labels=["PER", "ORG", "LOC"])
+    import_file(ws, write_jsonl(tmp_path / "r.jsonl", GOLD + TRAIN), into="round:1")
+    train_round(ws, 1, trainer="crf-ner", config={"max_iterations": 5})
+    r = split(ws, source="round:1", fraction=0.5, seed=1, name="held")
+    assert r["trained_on_it"] == ["round-1-crf-ner"]
+    assert "inflated" in r["warning"] and "round-1-crf-ner" in r["warning"]
+    import_file(ws, write_jsonl(tmp_path / "r2.jsonl", [ner_line("Zed met Yan in Oslo .", [(0, 0, "PER")]),
+                                                         ner_line("Xi saw Wu in Lima .", [(0, 0, "PER")])]),
+                into="round:2")
+    clean = split(ws, source="round:2", fraction=0.5, seed=1, name="held2")
+    assert clean["trained_on_it"] == [] and "warning" not in clean

@@ -128,3 +128,129 @@ def test_moving_a_gold_text_into_a_round_is_refused(tmp_workspace, tmp_path):
     assert len(load_records(ws, "pool", answers=None)) == 2
     fresh = [r.id for r in pool if r.text.startswith("A fresh")]
     assert move_examples(ws, fresh, to="round:1") == 1
+
+
+def test_export_refuses_a_format_of_the_other_task_and_writes_nothing(tmp_workspace, tmp_path):
+    ws = tmp_workspace("ner")
+    import_file(ws, write_jsonl(tmp_path / "g.jsonl", GOLD), into="gold:test")
+    for fmt, out in (("csv", tmp_path / "g.csv"), ("textcat-jsonl", tmp_path / "g.tc.jsonl"),
+                     ("folder", tmp_path / "g-folder")):
+        with pytest.raises(ConfigError, match="NER") as err:
+            export_records(ws, "gold:test", format=fmt, out=out)
+        assert "conll" in str(err.value)  # the fix names formats that fit
+        assert not out.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["g.jsonl", "ws1"]
+
+
+def test_a_failed_folder_export_leaves_nothing_behind(tmp_workspace, tmp_path):
+    ws = tmp_workspace("textcat")
+    rows = [{"text": "Stocks fell .", "label": "Business"}, {"text": "A new chip .", "label": "Sci/Tech"}]
+    import_file(ws, write_jsonl(tmp_path / "g.jsonl", rows), into="gold:ag", format="textcat-jsonl")
+    out = tmp_path / "ag-folder"
+    with pytest.raises(EvaluatorError, match="Sci/Tech"):  # AG News' label cannot be a folder name
+        export_records(ws, "gold:ag", format="folder", out=out)
+    assert not out.exists() and not list(tmp_path.glob(".ag-folder*"))
+
+
+def test_export_keeps_unlabeled_pool_texts_where_the_format_can_mark_them(tmp_workspace, tmp_path):
+    ws = tmp_workspace("ner")
+    import_file(ws, write_jsonl(tmp_path / "p.jsonl", [{"text": "Nobody labeled this ."}, GOLD[0]]), into="pool")
+    rep = export_records(ws, "pool", format="labelstudio", out=tmp_path / "pool.json")
+    tasks = json.loads((tmp_path / "pool.json").read_text())
+    assert rep["examples"] == 2 and rep["left_out"] == {}
+    assert [bool(t.get("annotations")) for t in tasks] == [False, True]
+    # CoNLL cannot tell "unlabeled" from "no entities": the text is left out and counted, not exported as all-O
+    rep = export_records(ws, "pool", format="conll", out=tmp_path / "pool.conll")
+    assert rep["examples"] == 1 and rep["left_out"] == {"unlabeled": 1}
+    assert "Nobody" not in (tmp_path / "pool.conll").read_text()
+
+
+def test_export_refuses_a_non_empty_folder(tmp_workspace, tmp_path):
+    ws = tmp_workspace("textcat")
+    import_file(ws, write_jsonl(tmp_path / "g.jsonl", [{"text": "a b", "label": "x"}]), into="gold:g",
+                format="textcat-jsonl")
+    out = tmp_path / "taken"
+    (out / "x").mkdir(parents=True)
+    (out / "x" / "001.txt").write_text("someone else's file")
+    with pytest.raises(ConfigError, match="not empty"):
+        export_records(ws, "gold:g", format="folder", out=out)
+    assert (out / "x" / "001.txt").read_text() == "someone else's file"
+    fresh = tmp_path / "fresh"
+    assert export_records(ws, "gold:g", format="folder", out=fresh)["examples"] == 1
+    assert (fresh / "x" / "001.txt").read_text().strip() == "a b"
+
+
+@pytest.mark.parametrize("name", ["te st", "../x", "a/b", "x:y", "_hidden", ""])
+def test_gold_set_names_with_odd_characters_are_refused_and_nothing_is_written(tmp_workspace, tmp_path, name):
+    ws = tmp_workspace("ner")
+    with pytest.raises(ConfigError):
+        import_file(ws, write_jsonl(tmp_path / "g.jsonl", GOLD), into=f"gold:{name}")
+    assert count_rows(ws, db.examples) == 0 and count_rows(ws, db.collections) == 0
+
+
+def test_unicode_gold_names_are_fine(tmp_workspace, tmp_path):
+    ws = tmp_workspace("ner")
+    assert import_file(ws, write_jsonl(tmp_path / "g.jsonl", GOLD), into="gold:prüfung-2")["examples"] == 4
+
+
+def test_importing_into_a_gold_version_that_does_not_exist_is_refused(tmp_workspace, tmp_path):
+    # `gold:x@2` used to create version 2 of a gold set that had no version 1
+    ws = tmp_workspace("ner")
+    with pytest.raises(EvaluatorError, match="No version 2 of gold:x"):
+        import_file(ws, write_jsonl(tmp_path / "g.jsonl", GOLD), into="gold:x@2")
+    assert count_rows(ws, db.collections) == 0
+    import_file(ws, write_jsonl(tmp_path / "g.jsonl", GOLD), into="gold:x")
+    with pytest.raises(EvaluatorError, match="No version 2 of gold:x"):
+        import_file(ws, write_jsonl(tmp_path / "t.jsonl", TRAIN), into="gold:x@2")
+
+
+def test_two_imports_at_once_take_turns(tmp_workspace, tmp_path, monkeypatch):
+    # Both used to pass their checks before either wrote: the second then died on a UNIQUE constraint (or, for a
+    # gold set and a round imported together, both passed the leakage guard).
+    import threading
+    import time
+
+    import evaluator.importer as importer
+
+    real = importer.collection_row
+
+    def slow_collection_row(conn, target):  # widen the check-then-write window
+        row = real(conn, target)
+        time.sleep(0.3)
+        return row
+
+    monkeypatch.setattr(importer, "collection_row", slow_collection_row)
+    ws = tmp_workspace("ner")
+    same = write_jsonl(tmp_path / "r.jsonl", TRAIN)
+    gold = write_jsonl(tmp_path / "g.jsonl", GOLD)
+    leak = write_jsonl(tmp_path / "leak.jsonl", GOLD[:2])
+    results: dict[str, object] = {}
+
+    def run(key, path, into):
+        try:
+            results[key] = import_file(ws, path, into=into)
+        except EvaluatorError as err:
+            results[key] = err
+
+    threads = [threading.Thread(target=run, args=a) for a in
+               (("a", same, "round:1"), ("b", same, "round:1"), ("gold", gold, "gold:test"), ("leak", leak, "round:2"))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(r["already_imported"] for r in (results["a"], results["b"])) == [False, True]
+    assert isinstance(results["gold"], dict) != isinstance(results["leak"], dict)  # one of them is refused
+    assert len(load_records(ws, "round:1")) == len(TRAIN)
+    texts_in_rounds = {r.text for k in (1, 2) for r in (load_records(ws, f"round:{k}") if k == 1 or
+                                                          isinstance(results["leak"], dict) else [])}
+    gold_texts = {r.text for r in load_records(ws, "gold:test")} if isinstance(results["gold"], dict) else set()
+    assert not texts_in_rounds & gold_texts
+
+
+def test_skipped_gold_overlap_says_why(tmp_workspace, tmp_path):
+    ws = tmp_workspace("ner")
+    import_file(ws, write_jsonl(tmp_path / "g.jsonl", GOLD), into="gold:test")
+    rep = import_file(ws, write_jsonl(tmp_path / "r.jsonl", GOLD[:1] + TRAIN), into="round:1", skip_gold_overlap=True)
+    assert rep["skipped_gold_overlap"] == 1 and rep["skipped_because"] == "their text is already in a gold set"
+    rep = import_file(ws, write_jsonl(tmp_path / "g2.jsonl", TRAIN[:1]), into="gold:more", skip_gold_overlap=True)
+    assert rep["skipped_because"] == "their text is already in training rounds"

@@ -184,3 +184,17 @@ def test_tags_round_trip_in_every_scheme(pieces, scheme):
     if scheme == "IOB2":
         assert [(tokens[a].start, tokens[b].end, lab) for lab, a, b in get_entities(tags)] == \
             [(s.start, s.end, s.label) for s in spans]
+
+
+def test_a_line_with_a_different_number_of_columns_is_refused(tmp_path):
+    # three columns on most lines, four on one: the last column of that line is not the tag column of the others
+    path = tmp_path / "mixed.conll"
+    path.write_text("EU NNP B-ORG\nrejects VBZ O\n\nGerman JJ B-MISC\ncall NN O O\nit PRP O\n")
+    with pytest.raises(InputFormatError, match=r"line 5: line has 4 columns but the other token lines have 3"):
+        CONLL.read(path, ReadOptions())
+
+
+def test_real_files_have_one_width_and_still_read(shared_data):
+    # WNUT-17 (2 tab-separated columns, tab-only breaks) and CoNLL-2003 (4 columns, -DOCSTART- lines) pass the check
+    assert len(CONLL.read(shared_data / "wnut17" / "emerging.dev.conll", ReadOptions())) > 1000
+    assert len(CONLL.read(shared_data / "conll2003" / "eng.testa", ReadOptions())) == 3250

@@ -48,3 +48,14 @@ def test_detect_jsonl_by_first_line(tmp_path, row, name):
     fmt = detect_format(path)
     assert fmt.name == name
     assert len(fmt.read(path, ReadOptions())) == 1
+
+
+def test_parse_label_map():
+    from evaluator.errors import ConfigError
+    from evaluator.formats import parse_label_map
+
+    assert parse_label_map("1=World, 2=Sports,4=Sci/Tech,") == {"1": "World", "2": "Sports", "4": "Sci/Tech"}
+    assert parse_label_map("") == {}
+    for bad in ("1:World", "=World", "1=", "1=World 2=Sports"):  # the last one misses a comma
+        with pytest.raises(ConfigError, match="label map"):
+            parse_label_map(bad)

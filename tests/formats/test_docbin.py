@@ -56,3 +56,11 @@ def test_not_a_docbin(tmp_path):
     path.write_bytes(b"this is not msgpack")
     with pytest.raises(InputFormatError, match="not a spaCy DocBin"):
         DOCBIN.read(path, ReadOptions())
+
+
+def test_textcat_unlabeled_text_reads_back_without_a_category(tmp_path):
+    fmt = get_format("spacy-docbin")
+    recs = [Record("Stocks fell today .", label="business"), Record("Nobody labeled this .", answer="unlabeled")]
+    fmt.write(recs, tmp_path / "t.spacy", task="textcat")
+    back = fmt.read(tmp_path / "t.spacy", ReadOptions())
+    assert [(r.label, r.answer) for r in back] == [("business", "accept"), (None, "unlabeled")]

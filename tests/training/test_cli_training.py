@@ -86,3 +86,30 @@ def test_curve_and_trainers(cli_runner, ws):
     assert "verdict:" in text.output
     names = [t["name"] for t in _json(cli_runner("trainers", "--json"))]
     assert names == ["crf-ner", "sklearn-textcat", "spacy-ner", "spacy-textcat"]
+
+
+def test_evaluate_all_reports_a_model_it_cannot_score_and_scores_the_rest(cli_runner, ws, tmp_path):
+    import json as _json
+
+    from evaluator.importer import export_records
+    from evaluator.training import add_model, list_models, train_round
+
+    train_round(ws, 1, trainer="crf-ner", name="crf-for-skip-test", config={"max_iterations": 20})
+    gold_name = _json.loads(cli_runner("gold", "list", "--workspace", ws.path, "--json").output)[0]["name"]
+    full = tmp_path / "g.jsonl"
+    export_records(ws, f"gold:{gold_name}", format="prodigy-jsonl", out=full)
+    lines = full.read_text(encoding="utf-8").splitlines()
+    (tmp_path / "half.jsonl").write_text("\n".join(lines[:10]) + "\n", encoding="utf-8")
+    add_model(ws, tmp_path / "half.jsonl", name="half-file")
+    try:
+        r = cli_runner("evaluate", "--gold", gold_name, "--resamples", "100", "--workspace", ws.path, "--json")
+        assert r.exit_code == 0
+        out, err = r.stdout, r.stderr
+        scored = [row["model"] for row in _json.loads(out)]
+        assert "half-file" not in scored and len(scored) == len(list_models(ws)) - 1
+        assert "warning: model half-file was not scored" in err
+        one = cli_runner("evaluate", "--gold", gold_name, "--models", "half-file", "--workspace", ws.path)
+        assert one.exit_code == 2 and "no prediction for" in one.output
+    finally:
+        for name in ("half-file", "crf-for-skip-test"):
+            cli_runner("model", "delete", name, "--yes", "--workspace", ws.path)

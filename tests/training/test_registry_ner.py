@@ -206,3 +206,48 @@ def test_learning_curve_on_nested_subsets(ws):
     again = R.learning_curve(ws, trainer="crf-ner", round=2, config=FAST_CRF)
     assert again["reused"] and again["points"] == res["points"]
     assert R.stored_curves(ws, trainer="crf-ner")[0]["points"] == res["points"]
+
+
+def test_predictions_file_with_misaligned_spans_is_registered_and_scored_like_score(ws, shared_data, tmp_path,
+                                                                                    cli_runner):
+    # an LLM's offsets are often off the token boundaries: they count as false positives, as `evaluator score`
+    # counts them, instead of the file being refused with a hint about an option `model add` does not have
+    src = shared_data / "prodigy-drugs" / "drugs_eval.jsonl"
+    rows = [json.loads(line) for line in src.read_text(encoding="utf-8").splitlines()]
+    cut = 0
+    for row in rows:
+        for s in row.get("spans") or []:
+            if cut < 7 and s["end"] - s["start"] > 3:
+                s["end"] -= 2  # ends inside the word
+                cut += 1
+    path = tmp_path / "llm.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    R.add_model(ws, path, name="ext-misaligned", format="prodigy-jsonl")
+    r = R.evaluate_models(ws, "drugs", models=["ext-misaligned"], resamples=100)[0]
+    ref = json.loads(cli_runner("score", src, path, "--json").output)
+    assert r["misaligned"] == ref["misaligned"] == 7
+    assert r["micro"] == ref["micro"] and r["micro"]["fp"] == 7
+
+
+def test_predicting_a_target_the_file_does_not_cover_stores_nothing(ws, tmp_path):
+    from evaluator.gold import gold_records
+
+    _, gold = gold_records(ws, "drugs")
+    path = tmp_path / "gold-only.jsonl"
+    get_format("prodigy-jsonl").write(gold, path, task="ner")
+    R.add_model(ws, path, name="ext-gold-only")
+    with pytest.raises(NotFoundError, match=r"no prediction for 50 of 50 example\(s\) of round:1.*Nothing was stored"):
+        R.predict(ws, "ext-gold-only", "round:1", batch_size=8)  # several batches: none may be stored
+    with ws.engine.connect() as conn:
+        mid = conn.execute(sa.select(db.models.c.id).where(db.models.c.name == "ext-gold-only")).scalar()
+        assert conn.execute(sa.select(sa.func.count()).select_from(db.predictions)
+                            .where(db.predictions.c.model_id == mid)).scalar() == 0
+
+
+def test_adding_a_folder_that_is_not_a_spacy_pipeline_says_so(ws, tmp_path):
+    folder = tmp_path / "registry-artifact"
+    (folder / "model").mkdir(parents=True)
+    (folder / "meta.json").write_text("{}")
+    with pytest.raises(ConfigError, match="not a spaCy pipeline.*config.cfg"):
+        R.add_model(ws, folder, name="not-a-pipeline")
+    assert "not-a-pipeline" not in {m["name"] for m in R.list_models(ws)}

@@ -139,3 +139,16 @@ def test_export_writes_the_spacy_project_train_would_use(drugs, tmp_path):
     _, dev_idx = split_dev(100, fraction=0.15, seed=4)
     assert [d.text for d in dev] == [train[i].text for i in dev_idx]
     assert out["command"][:4] == ["python", "-m", "spacy", "train"]
+
+
+@pytest.mark.parametrize("override", [{"C": 2.0}, {"nope": 1}, {"training.max_steps": 100}, {"logreg": 3}])
+def test_sklearn_textcat_refuses_unknown_config_keys(override, tmp_path):
+    # {"C": 2.0} used to be stored with the model and silently ignored (the setting is logreg.C)
+    recs = [Record("stocks fell", label="business"), Record("the cup final", label="sport")] * 3
+    with pytest.raises(ConfigError, match="sklearn-textcat config") as err:
+        get_trainer("sklearn-textcat").train(recs, labels=["business", "sport"], config=override,
+                                             out_dir=tmp_path / "m")
+    assert "logreg.C" in str(err.value)
+    ok = get_trainer("sklearn-textcat").train(recs, labels=["business", "sport"], config={"logreg.C": 2.0},
+                                              out_dir=tmp_path / "ok")
+    assert ok.config["logreg"]["C"] == 2.0
