@@ -69,8 +69,6 @@ def _check_task(records: list[Record], task: str, path: Path) -> None:
         if task == "textcat" and not r.label:
             problems.append(InputFormatError("has no category label.", path=str(path), line=where,
                                              hint="fill the label, or mark the record answer as ignore"))
-        if len(problems) >= 50:
-            break
     if problems:
         raise problems[0] if len(problems) == 1 else ValidationError(problems)
 
@@ -155,6 +153,10 @@ def import_file(ws: Workspace, path: str | Path, *, into: str | Target, format: 
             report["skipped_because"] = f"their text is already in {what}"
             report["skipped_examples"] = [r.text[:80] for r in overlap[:5]]
             records = keep
+            if not records:
+                raise LeakageError(len(overlap), [r.text for r in overlap], where=f"{where} (every example of the "
+                                   f"file: their text is already in {what})",
+                                   hint="nothing is left to import; check that you picked the right file and target")
 
         # repeated texts are kept (published counts include them) and reported: exact repeats, and repeats
         # after normalization (what the leakage guard compares)

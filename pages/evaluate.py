@@ -154,10 +154,14 @@ if diff is not None:
 
 # ------------------------------------------------------------------------------------------------ all rounds
 with st.expander("Each model against the previous one (Holm-corrected)"):
-    st.caption("Models in the order they were created; k−1 paired comparisons, p-values corrected with Holm's "
-               "method so that the chance of any false “better” stays below 5%.")
+    chain_models = st.multiselect("Models, in order (round k against round k−1)", names, default=names,
+                                  key="eval.holm_models",
+                                  help="Defaults to the order in which the models were created; reorder or drop "
+                                       "models to compare, e.g., one trainer's rounds.")
+    st.caption("k−1 paired comparisons, p-values corrected with Holm's method so that the chance of any false "
+               "“better” stays below 5%.")
     if st.toggle("Compare", key="eval.holm"):
-        chain = ui.call(compare_to_previous, ws, gold, names, **settings)
+        chain = ui.call(compare_to_previous, ws, gold, chain_models, **settings)
         if chain:
             st.dataframe(pd.DataFrame([{
                 "A": r["model_a"], "B": r["model_b"], "A score": r["a"], "B score": r["b"],

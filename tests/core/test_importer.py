@@ -252,5 +252,25 @@ def test_skipped_gold_overlap_says_why(tmp_workspace, tmp_path):
     import_file(ws, write_jsonl(tmp_path / "g.jsonl", GOLD), into="gold:test")
     rep = import_file(ws, write_jsonl(tmp_path / "r.jsonl", GOLD[:1] + TRAIN), into="round:1", skip_gold_overlap=True)
     assert rep["skipped_gold_overlap"] == 1 and rep["skipped_because"] == "their text is already in a gold set"
-    rep = import_file(ws, write_jsonl(tmp_path / "g2.jsonl", TRAIN[:1]), into="gold:more", skip_gold_overlap=True)
-    assert rep["skipped_because"] == "their text is already in training rounds"
+    rep = import_file(ws, write_jsonl(tmp_path / "g2.jsonl", TRAIN[:1] + [ner_line("A brand new gold text .")]),
+                      into="gold:more", skip_gold_overlap=True)
+    assert rep["skipped_because"] == "their text is already in training rounds" and rep["examples"] == 1
+
+
+def test_skipping_every_example_imports_nothing_and_says_so(tmp_workspace, tmp_path):
+    ws = tmp_workspace("ner")
+    import_file(ws, write_jsonl(tmp_path / "gold.jsonl", GOLD), into="gold:test")
+    with pytest.raises(LeakageError, match="every example"):
+        import_file(ws, write_jsonl(tmp_path / "same.jsonl", GOLD), into="round:1", skip_gold_overlap=True)
+    assert count_rows(ws, db.imports) == 1 and status(ws)["rounds"] == []
+
+
+def test_every_task_problem_is_counted(tmp_workspace, tmp_path):
+    from evaluator.errors import ValidationError
+    ws = tmp_workspace("textcat")
+    f = tmp_path / "nolabel.jsonl"
+    f.write_text("".join(json.dumps({"text": f"text {i}", "label": "", "answer": "accept"}) + "\n" for i in range(60)))
+    with pytest.raises(EvaluatorError) as err:
+        import_file(ws, f, into="round:1", format="textcat-jsonl")
+    if isinstance(err.value, ValidationError):
+        assert len(err.value.problems) == 60
