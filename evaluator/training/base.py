@@ -210,9 +210,31 @@ def verify_artifact(path: Path, expected_hash: str | None, *, required: bool = F
 
 # ---------------------------------------------------------------------------------------------------- helpers
 
-def accepted(records: Iterable[Record]) -> list[Record]:
-    """Records with ``answer == "accept"`` (rejected/ignored examples carry no training signal here)."""
-    return [r for r in records if r.answer == "accept"]
+def accepted(records: Iterable[Record], warnings: list[str] | None = None) -> list[Record]:
+    """Records with ``answer == "accept"`` (rejected/ignored examples carry no training signal here); with
+    ``warnings``, say how many were left out."""
+    records = list(records)
+    recs = [r for r in records if r.answer == "accept"]
+    if warnings is not None and len(recs) < len(records):
+        warnings.append(f"{len(records) - len(recs)} record(s) not accepted (reject/ignore) were left out")
+    return recs
+
+
+def empty_out_dir(out_dir: Path) -> Path:
+    """Create ``out_dir``; refuse one that already holds files (a trainer never overwrites an artifact)."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    if any(out_dir.iterdir()):
+        raise ConfigError(f"Output folder {out_dir} is not empty.", hint="train into a new folder")
+    return out_dir
+
+
+def finish_artifact(result: "TrainResult", out_dir: Path, resolved: dict[str, Any]) -> "TrainResult":
+    """Write the resolved config and the metadata next to the model, then hash the whole folder."""
+    write_json(out_dir / CONFIG_FILE, resolved)
+    write_json(out_dir / META_FILE, {k: v for k, v in result.to_json().items() if k != "artifact_hash"})
+    result.artifact_hash = artifact_hash(out_dir)
+    return result
 
 
 def label_counts(records: Sequence[Record], *, task: str) -> dict[str, Any]:

@@ -20,9 +20,9 @@ from typing import Any, Sequence
 from evaluator.errors import ConfigError
 from evaluator.records import Record, Token, iob2_to_spans
 from evaluator.training.base import (
-    CONFIG_FILE, META_FILE, PredictProgress, Prediction, TrainProgress, TrainResult, accepted, artifact_hash,
-    batched, check_cancel, label_counts, merge_config, package_versions, register_trainer, resolve_labels,
-    training_hash, verify_artifact, write_json,
+    META_FILE, PredictProgress, Prediction, TrainProgress, TrainResult, accepted, batched, check_cancel,
+    empty_out_dir, finish_artifact, label_counts, merge_config, package_versions, register_trainer, resolve_labels,
+    training_hash, verify_artifact,
 )
 from evaluator.training.docs import record_to_doc, set_entities
 
@@ -84,14 +84,9 @@ class CRFNerTrainer:
         import spacy
 
         started = time.perf_counter()
-        out_dir = Path(out_dir)
-        out_dir.mkdir(parents=True, exist_ok=True)
-        if any(out_dir.iterdir()):
-            raise ConfigError(f"Output folder {out_dir} is not empty.", hint="train into a new folder")
+        out_dir = empty_out_dir(out_dir)
         warnings: list[str] = []
-        recs = accepted(records)
-        if len(recs) < len(records):
-            warnings.append(f"{len(records) - len(recs)} record(s) not accepted (reject/ignore) were left out")
+        recs = accepted(records, warnings)
         if not recs:
             raise ConfigError("No accepted training examples for trainer crf-ner.", hint="import a round first")
         labels = resolve_labels(recs, labels, task="ner")
@@ -147,10 +142,7 @@ class CRFNerTrainer:
             train_hash=training_hash(recs), counts=label_counts(recs, task="ner"), versions=package_versions(),
             seconds=round(time.perf_counter() - started, 3), steps=steps, warnings=warnings,
         )
-        write_json(out_dir / CONFIG_FILE, resolved)
-        write_json(out_dir / META_FILE, {k: v for k, v in result.to_json().items() if k != "artifact_hash"})
-        result.artifact_hash = artifact_hash(out_dir)
-        return result
+        return finish_artifact(result, out_dir, resolved)
 
     def load(self, artifact_dir: Path, *, expected_hash: str | None = None) -> "CRFPredictor":
         """Open the CRFsuite model, only after checking the folder against ``expected_hash`` (required)."""

@@ -17,9 +17,9 @@ from typing import Any, Sequence
 from evaluator.errors import ConfigError
 from evaluator.records import Record
 from evaluator.training.base import (
-    CONFIG_FILE, META_FILE, PredictProgress, Prediction, TrainProgress, TrainResult, accepted, artifact_hash,
-    batched, check_cancel, label_counts, merge_config, package_versions, register_trainer, resolve_labels,
-    training_hash, verify_artifact, write_json,
+    PredictProgress, Prediction, TrainProgress, TrainResult, accepted, batched, check_cancel, empty_out_dir,
+    finish_artifact, label_counts, merge_config, package_versions, register_trainer, resolve_labels,
+    training_hash, verify_artifact,
 )
 
 MODEL_FILE = "model/model.pkl"
@@ -48,14 +48,9 @@ class SklearnTextcatTrainer:
         from sklearn.pipeline import Pipeline
 
         started = time.perf_counter()
-        out_dir = Path(out_dir)
-        out_dir.mkdir(parents=True, exist_ok=True)
-        if any(out_dir.iterdir()):
-            raise ConfigError(f"Output folder {out_dir} is not empty.", hint="train into a new folder")
+        out_dir = empty_out_dir(out_dir)
         warnings: list[str] = []
-        recs = accepted(records)
-        if len(recs) < len(records):
-            warnings.append(f"{len(records) - len(recs)} record(s) not accepted (reject/ignore) were left out")
+        recs = accepted(records, warnings)
         recs_l = [r for r in recs if r.label is not None]
         if len(recs_l) < len(recs):
             warnings.append(f"{len(recs) - len(recs_l)} accepted record(s) without a label were left out")
@@ -98,9 +93,7 @@ class SklearnTextcatTrainer:
             versions=package_versions(), seconds=round(time.perf_counter() - started, 3), steps=1,
             warnings=warnings,
         )
-        write_json(out_dir / CONFIG_FILE, resolved)
-        write_json(out_dir / META_FILE, {k: v for k, v in result.to_json().items() if k != "artifact_hash"})
-        result.artifact_hash = artifact_hash(out_dir)
+        finish_artifact(result, out_dir, resolved)
         if progress is not None:
             progress(1, 1, None, None)
         return result

@@ -28,9 +28,9 @@ from typing import Any, Sequence
 from evaluator.errors import ConfigError, NotFoundError
 from evaluator.records import Record, Span
 from evaluator.training.base import (
-    CONFIG_FILE, META_FILE, PredictProgress, Prediction, TrainProgress, TrainResult, accepted,
-    artifact_hash, check_cancel, label_counts, package_versions, register_trainer, resolve_labels,
-    seed_everything, training_hash, verify_artifact, write_json,
+    PredictProgress, Prediction, TrainProgress, TrainResult, accepted, check_cancel, empty_out_dir, finish_artifact,
+    label_counts, package_versions, register_trainer, resolve_labels, seed_everything, training_hash,
+    verify_artifact,
 )
 from evaluator.training.docs import record_to_doc, set_entities
 
@@ -247,9 +247,7 @@ class SpacyTrainer:
         return docs
 
     def _usable(self, records: Sequence[Record], warnings: list[str]) -> list[Record]:
-        recs = accepted(records)
-        if len(recs) < len(records):
-            warnings.append(f"{len(records) - len(recs)} record(s) not accepted (reject/ignore) were left out")
+        recs = accepted(records, warnings)
         if self.task == "textcat":
             with_label = [r for r in recs if r.label is not None]
             if len(with_label) < len(recs):
@@ -316,10 +314,7 @@ class SpacyTrainer:
 
         _register_spacy_hooks()
         started = time.perf_counter()
-        out_dir = Path(out_dir)
-        out_dir.mkdir(parents=True, exist_ok=True)
-        if any(out_dir.iterdir()):
-            raise ConfigError(f"Output folder {out_dir} is not empty.", hint="train into a new folder")
+        out_dir = empty_out_dir(out_dir)
         warnings: list[str] = []
         prep = self._prepare(records, labels=labels, lang=lang, config=config, seed=seed, warnings=warnings)
         recs, labels, lang, own, cfg = prep["records"], prep["labels"], prep["lang"], prep["own"], prep["cfg"]
@@ -371,10 +366,7 @@ class SpacyTrainer:
             versions=package_versions(), seconds=round(time.perf_counter() - started, 3), steps=hooks.step,
             dev_score=hooks.best, warnings=warnings,
         )
-        write_json(out_dir / CONFIG_FILE, resolved)
-        write_json(out_dir / META_FILE, {k: v for k, v in result.to_json().items() if k != "artifact_hash"})
-        result.artifact_hash = artifact_hash(out_dir)
-        return result
+        return finish_artifact(result, out_dir, resolved)
 
     # -------------------------------------------------------------------------------------------- load
     def load(self, artifact_dir: Path, *, expected_hash: str | None = None) -> "SpacyPredictor":
