@@ -26,7 +26,10 @@ from evaluator.records import normalize_text  # noqa: E402
 
 SEED = 20240611
 NER_SIZES = {"gold": 80, "round1": 20, "round2": 50, "round3": 80, "pool": 150}
-NEWS_SIZES = {"gold": 60, "round1": 20, "round2": 50, "round3": 80}
+NEWS_SIZES = {"gold": 100, "round1": 20, "round2": 50, "round3": 80}
+NEWS_SEED = 20240612
+NEWS_SECOND = 0.4  # a second body sentence of the same sub-topic
+NEWS_OTHER = 0.2  # a second body sentence from another category
 NEAR_DUPLICATES = 2
 NEAR = 0.75
 
@@ -144,68 +147,355 @@ NER_TEMPLATES = [
     "Heavy snow is expected across the north of the country over the weekend.",
 ]
 
-NEWS_HEADLINES = {
+# News categories: each label has several sub-topics; each sub-topic has headline and body templates.
+# "[a|b|c]" picks one alternative (groups may nest and may contain slots); "{PARTY}" is a made-up party.
+# The last sub-topic of every label is a crossover (football money is business, AI rules are politics, ...),
+# so company, club, product and election words occur in every category and no single word gives a label away.
+PARTY = [
+    "the Civic Alliance", "the People's Movement", "the Green Union", "the Liberal Forum", "the Centre Party",
+    "the Workers' League", "the New Democrats", "the Rural Party",
+]
+NEWS_TOPICS: dict[str, list[dict[str, list[str]]]] = {
     "business": [
-        "{ORG} profit beats forecasts", "{ORG} to cut {NUM} jobs", "{ORG} agrees takeover of {ORG2}",
-        "Shares in {ORG} slide after warning", "{ORG} raises prices again", "Inflation eases in {LOC}",
-        "{ORG} opens new plant in {LOC}", "Investors cautious ahead of rate decision",
-    ],
-    "sport": [
-        "{CLUB} beat {CLUB2} {SCORE}", "{PERSON} wins marathon in {LOC}", "{CLUB} sign striker {PERSON}",
-        "Late goal rescues {CLUB}", "{PERSON} retires after {SMALL} seasons", "Cup draw pairs {CLUB} with {CLUB2}",
-        "{PERSON} sets national record", "Coach {PERSON} leaves {CLUB}",
-    ],
-    "tech": [
-        "{ORG} unveils the {PRODUCT}", "{PRODUCT} review: fast but pricey", "Security flaw found in {PRODUCT}",
-        "{ORG} bets on artificial intelligence", "Chip shortage delays {PRODUCT}", "{ORG} launches cloud service",
-        "Start-up in {LOC} builds cheaper batteries", "{PRODUCT} update fixes battery drain",
+        {"head": [  # results
+            "{ORG} [profit|revenue|earnings] [beats|misses|tops|falls short of] [forecasts|expectations|estimates]",
+            "{ORG} [reports|posts] [record|weaker|stronger|flat] [quarterly|annual|half-year] [results|sales|profits]",
+            "[Higher|Rising|Soaring] [energy|wage|shipping|material] costs [hit|squeeze|dent] [margins|profits] at {ORG}",
+            "{ORG} [warns on profits|cuts its forecast|lifts its outlook] as [orders|demand|bookings] [slow|recover|pick up] "
+            "in {LOC}",
+        ], "body": [
+            "[Revenue|Turnover|Operating profit|Net income] [rose|fell|climbed|slipped] {PCT} percent to {MONEY} in the "
+            "[three months to|quarter to|six months to] {MONTH}.",
+            "The [company|group|firm] [raised|cut|kept] its [full-year|annual] [outlook|guidance|forecast] and "
+            "[promised|warned of|flagged] [further savings|a tougher second half|a larger dividend].",
+            "[Finance chief|Chief executive|Chief financial officer] {PERSON} told [analysts|investors|shareholders] that "
+            "[demand|orders|bookings] [had stabilised|remained strong|were picking up|had slowed] in {LOC}.",
+            "[Shares|The stock] [jumped|fell|rose|dropped] {PCT} percent in [early|morning|late] trading "
+            "[on the news|after the update|on {DAY}].",
+        ]},
+        {"head": [  # deals
+            "{ORG} [agrees|launches|drops|raises] [takeover|buyout|merger] [bid|offer] for {ORG2}",
+            "{ORG} to [buy|acquire|sell] [a stake in|its unit in|a majority of] {ORG2} for {MONEY}",
+            "{ORG} and {ORG2} [confirm|call off|extend] merger talks",
+        ], "body": [
+            "The [offer|deal|bid] values {ORG2} at {MONEY}[ including debt|, a premium of {PCT} percent|].",
+            "[Shareholders|Investors|Bondholders] [will vote on|must still approve|are expected to back] the "
+            "[deal|merger|offer] in {MONTH}.",
+            "[Bankers|Advisers|People close to the talks] said [rival|private equity] [bidders|suitors|funds] could still "
+            "[step in|make a counter-offer].",
+            "[Competition regulators|The competition authority|Regulators in {LOC}] [are expected to review|have opened "
+            "an inquiry into|must approve] the [deal|tie-up|purchase].",
+        ]},
+        {"head": [  # markets and the economy
+            "[Shares|Stocks|Bond yields|The currency] [rally|slide|tumble|edge higher] [as|after] "
+            "[inflation|jobs|trade|growth] figures [surprise|disappoint|come in weaker]",
+            "Inflation in {LOC} [eases|climbs|slows] to {PCT} percent",
+            "[Central bank holds|Investors brace for|Lenders price in] [interest rates|a rate cut|higher borrowing costs]",
+            "[Oil|Gold|Copper|Wheat|Coffee] prices [hit|slip from|climb towards] [a record|a two-year high|a six-month low]",
+        ], "body": [
+            "[Traders|Economists|Fund managers] had expected [a smaller|a bigger|no] [rise|fall|change] "
+            "[in prices|in rates|in unemployment].",
+            "The [index|benchmark index|main share index] [closed|ended the week|finished] {PCT} percent [higher|lower].",
+            "[Mortgage|Borrowing|Fuel|Food] costs remain [a worry|the main concern|stubbornly high] for "
+            "[households|small firms|retailers|exporters], said {PERSON}, an economist at {ORG}.",
+            "[Growth|Output|Factory activity] [slowed|picked up|stalled] in {MONTH}, figures from the {AGENCY} showed.",
+        ]},
+        {"head": [  # jobs, shops and strikes
+            "{ORG} to [cut|shed|create|add] {NUM} jobs [in {LOC}|worldwide|at its plants]",
+            "Workers at {ORG} [vote to strike|accept pay offer|walk out] [over pay|over pensions|over shift patterns]",
+            "[Shoppers|Consumers] [cut back|splash out|return to the shops] [in {MONTH}|before the holidays|as prices rise]",
+            "{ORG} [closes|opens|sells] {SMALL} [stores|branches|factories] in {LOC}",
+        ], "body": [
+            "[The union|Union leaders|Staff representatives] said the [offer|plan|decision] [was unacceptable|came as a "
+            "shock|would be put to members].",
+            "[Sales|Footfall|Online orders] at its [stores|shops|branches] in {LOC} [rose|fell] {PCT} percent "
+            "[last month|in the quarter|over the holiday season].",
+            "The [retailer|chain|carmaker|airline|bank] [blamed|cited|pointed to] [weak demand|a mild winter|higher "
+            "wages|supply problems|online competition].",
+            "[Managers|Executives|The firm] said the [cuts|closures|changes] would save {MONEY} a year.",
+        ]},
+        {"head": [  # crossover: money in sport is business
+            "{CLUB} [report|post] record [revenue|turnover|losses] [after|despite] [a cup run|a new sponsorship deal|the "
+            "stadium move]",
+            "{ORG} [signs|renews|ends] [shirt|stadium naming|kit] sponsorship [deal|contract] with {CLUB}",
+            "[Broadcasters|Streaming services] [pay|bid|offer] {MONEY} for [league|cup|tournament] [TV|media] rights",
+        ], "body": [
+            "The [deal|agreement|contract] is worth {MONEY} [a year|over five years|including bonuses], "
+            "[according to|said] {PERSON}[ of {ORG}|].",
+            "[Income|Revenue] from [tickets|broadcasting|merchandise|sponsors] [rose|fell] {PCT} percent, "
+            "[the accounts show|the annual report shows].",
+            "[Analysts|Investors|Lenders] [worry|fear|say] that [spending on players|rising wages|heavy debts] could "
+            "[hurt|squeeze|wipe out] [profits|margins|the surplus].",
+        ]},
+        {"head": [  # crossover: money in tech is business
+            "{ORG} shares [jump|slump|slide] after [the launch of the {PRODUCT}|chip orders surge|a cyber attack|weak "
+            "phone sales]",
+            "{ORG} [sells|ships] fewer [phones|laptops|chips] [than expected|as demand cools]",
+        ], "body": [
+            "The [company|group|firm] [sold|shipped] {NUM} [phones|devices|units] [in the quarter|last year], "
+            "[fewer|more] than [analysts|the market] had expected.",
+            "[Analysts|Investors] worry that [rising chip prices|cheaper rivals|heavy spending on data centres] could "
+            "[hurt|squeeze] [margins|profits].",
+            "[Revenue|Sales] from [cloud services|subscriptions|smartphones] [rose|fell] {PCT} percent to {MONEY}.",
+        ]},
     ],
     "politics": [
-        "{PERSON} calls early election", "Parliament in {LOC} passes budget", "{PERSON} wins party leadership",
-        "Talks in {LOC} end without deal", "{PERSON} resigns as minister", "Opposition rejects tax plan",
-        "Voters in {LOC} head to the polls", "{PERSON} promises new housing law",
-    ],
-}
-NEWS_BODIES = {
-    "business": [
-        "The company said revenue rose {PCT} percent in the third quarter.",
-        "Analysts had expected weaker sales after a difficult year for retailers.",
-        "The deal, worth {MONEY}, still needs approval from regulators.",
-        "Managers blamed higher energy costs and a strong currency.",
-        "The firm told investors it would pay a larger dividend this year.",
-        "Unions said they would fight the plan to close the factory.",
-        "Consumer spending held up better than economists had predicted.",
-        "The board will present a new strategy to shareholders in {MONTH}.",
+        {"head": [  # elections
+            "{PERSON} [calls|rules out|hints at] [an early|a snap] election",
+            "[Polls show|A new poll shows|Surveys show] [a tight race|{PERSON} ahead|support for {PARTY} slipping]"
+            "[ in {LOC}|]",
+            "{PARTY} [wins|loses|holds] [seats|its majority|the vote] in {LOC}",
+            "{PERSON} [launches|ends|suspends] [campaign|bid] for [party leader|mayor|president|the leadership]",
+        ], "body": [
+            "Turnout was [higher|lower] than at the last election, [the electoral commission|officials|observers] said.",
+            "{PERSON} [promised|pledged|vowed] to [cut taxes|build more homes|reform pensions|raise the minimum wage|fix "
+            "the health service] [if elected|within a year|before the next election].",
+            "The [campaign|race] [has focused on|turned on|has been dominated by] [housing|immigration|energy bills|the "
+            "cost of living|public transport].",
+            "{PARTY} [needs|hopes to win|is short of] {SMALL} more seats to [form a government|keep its majority|govern "
+            "alone].",
+        ]},
+        {"head": [  # parliament and laws
+            "[Parliament|The senate|The assembly|The lower house] [passes|rejects|delays|debates] [budget|tax|housing|data "
+            "protection|media|pension] [bill|law|reform]",
+            "[Government|The cabinet|The coalition] [unveils|scraps|waters down] plan to [raise|cut|freeze] [fuel "
+            "duty|income tax|rents|tuition fees]",
+            "Opposition [rejects|blocks|attacks] {PERSON}'s [tax|budget|welfare|housing] plan",
+        ], "body": [
+            "The [bill|law|measure] passed by {VOTES} [after a long debate|late on {DAY}|with support from the "
+            "opposition].",
+            "[Critics|Opponents|Campaigners] say the [reform|law|bill] will [hurt small businesses|raise costs for "
+            "renters|give police too much power|cost taxpayers {MONEY}].",
+            "The [finance|housing|interior] minister, {PERSON}, said the [changes|rules|reforms] would [take "
+            "effect|be introduced|come into force] in {MONTH}.",
+            "[Protesters|Farmers|Teachers|Nurses] gathered outside [parliament|the assembly|government offices] as "
+            "[lawmakers voted|members debated the plan].",
+        ]},
+        {"head": [  # diplomacy
+            "{PERSON} [meets|hosts|visits] [leaders|ministers|officials] in {LOC}",
+            "Trade talks [stall|resume|collapse] over [tariffs|farm subsidies|fishing rights|steel quotas]",
+            "[Talks|Ministers|Leaders] in {LOC} [agree|fail to agree|make progress] on [climate targets|sanctions|border "
+            "checks|a ceasefire]",
+            "{LOC} [recalls|expels|summons] [ambassador|diplomats|envoy] [over|after] [spying claims|a border "
+            "dispute|remarks by {PERSON}]",
+        ], "body": [
+            "[The two sides|Both governments|Negotiators] [agreed to|failed to|hope to] [meet again|sign a deal|ease "
+            "sanctions] [in {MONTH}|before the summit|by the end of the year].",
+            "[Officials|Diplomats] said [little|some|real] progress had been made on [border checks|tariffs|energy "
+            "supplies|a ceasefire|refugees].",
+            "The [foreign|trade|defence] minister, {PERSON}, called the [talks|meeting|visit] [constructive|difficult|a "
+            "first step].",
+            "The [{INST}|opposition|president's office] [welcomed|criticised|questioned] the [agreement|decision|"
+            "statement] on {DAY}.",
+        ]},
+        {"head": [  # government, scandals, resignations
+            "{PERSON} [resigns|is sacked|steps down] as [finance|health|transport|sports|digital|trade] minister",
+            "[Reshuffle|Inquiry|Expenses row|Scandal] [hits|rocks|clears] {PERSON}",
+            "[Prime minister|President|Mayor] {PERSON} [survives|faces|loses] [confidence vote|no-confidence "
+            "motion|party revolt]",
+        ], "body": [
+            "The [prime minister|president|party leader] [thanked|criticised|defended] {PERSON} [in a statement|on "
+            "{DAY}|at a press conference].",
+            "[An inquiry|A report|Auditors] found [that public money had been misused|no wrongdoing|failings in the "
+            "ministry|that rules had been broken].",
+            "[Opposition leaders|Backbench members|Coalition partners] [called for|demanded|ruled out] [fresh "
+            "elections|a full inquiry|a vote of no confidence].",
+            "{PERSON} [denied|admitted|apologised for] [breaking the rules|misleading parliament|the remarks] and said "
+            "[she|he] would [stay on|cooperate with investigators|not stand again].",
+        ]},
+        {"head": [  # crossover: rules for companies are politics
+            "Government [plans|unveils|drops] [rules|new taxes|a ban] on [artificial intelligence|social "
+            "media|online gambling|crypto] [firms|apps|platforms]",
+            "{ORG} [boss|chief|chairman] [questioned|grilled] by [lawmakers|MPs|a parliamentary committee] over "
+            "[prices|a data breach|tax affairs|job cuts]",
+        ], "body": [
+            "The [committee|minister|government] said [companies|tech firms|platforms] would [face fines|have to "
+            "pay|be held to account] [if they break the rules|from {MONTH}|under the new law].",
+            "[Lawmakers|MPs|Members of the committee] [voted|decided] {VOTES} to [publish the report|summon "
+            "executives|back the plan].",
+            "[The opposition|Campaign groups|Unions] accused the government of [caving in to|siding with] "
+            "[big business|industry lobbyists|big tech].",
+        ]},
+        {"head": [  # crossover: public money for sport is politics
+            "Ministers [approve|reject|delay] public [money|funding] for new stadium in {LOC}",
+            "[Minister|Government|Mayor] [backs|opposes] {LOC} bid to host [the Olympics|the World Cup|the Games]",
+        ], "body": [
+            "[Taxpayers|Voters|Local residents] [should not|will not|may have to] [foot the bill|pay for it|cover the "
+            "cost], {PERSON} of {PARTY} said.",
+            "The [bid|stadium|plan] would cost {MONEY} of public money, [auditors|the finance ministry] "
+            "[estimate|said].",
+            "The [council|regional government|cabinet] will [vote on|decide on|debate] the [plan|bid|funding] in "
+            "{MONTH}.",
+        ]},
     ],
     "sport": [
-        "The visitors led at half-time but conceded twice in the last ten minutes.",
-        "The win lifts the club to third place in the table.",
-        "A crowd of {NUM} watched the match despite the rain.",
-        "The coach praised his defence after a third clean sheet in a row.",
-        "She finished almost a minute ahead of the defending champion.",
-        "The transfer fee was not disclosed, but reports put it near {MONEY}.",
-        "Fans will have to wait until {MONTH} for the return fixture.",
-        "The team has now won {SMALL} of its last ten games.",
+        {"head": [  # matches
+            "{CLUB} [beat|edge past|thrash|stun] {CLUB2} {SCORE}",
+            "{CLUB} and {CLUB2} [draw|share the points at] {DRAW}",
+            "Late [goal|penalty|header|winner] [rescues|sinks|lifts] {CLUB}",
+            "{CLUB} [go top|slip to {ORD}|stay bottom] after [win|defeat|draw] against {CLUB2}",
+        ], "body": [
+            "{PERSON} [scored|struck|headed in] [twice|the winner|a late equaliser] [before half-time|in stoppage "
+            "time|after the break].",
+            "The [result|win|defeat] [leaves|lifts|keeps] [them|the home side|the visitors] [top of the table|in the "
+            "relegation zone|{ORD} in the league].",
+            "The visitors [led|were level] at half-time but [conceded twice|fell apart|had a player sent off] [in the "
+            "last ten minutes|after the break].",
+            "A crowd of {NUM} [watched|saw] the [match|game|derby] [despite the rain|in {LOC}|on {DAY} evening].",
+        ]},
+        {"head": [  # transfers and contracts
+            "{CLUB} [sign|agree fee for|complete move for] [striker|midfielder|defender|goalkeeper|winger] {PERSON}",
+            "{PERSON} [signs new contract|agrees extension|hands in transfer request] at {CLUB}",
+            "{CLUB} [reject|accept|weigh] [an offer|a bid] of {MONEY} for [captain|striker|goalkeeper] {PERSON}",
+        ], "body": [
+            "The [fee|deal|contract] [is thought to be worth|could rise to] {MONEY} [with add-ons|over five "
+            "years|including bonuses].",
+            "[Manager|Head coach|Coach] {PERSON} said the [signing|player|new arrival] would [add depth|strengthen the "
+            "defence|bring experience] [for the title race|ahead of the cup tie|in the second half of the season].",
+            "[He|She] [scored {SMALL} goals|made {SMALL} appearances] for {CLUB} last season [and won the cup|before "
+            "a move abroad].",
+            "[Supporters|Fans] [welcomed|criticised] the [move|deal|decision] on social media.",
+        ]},
+        {"head": [  # individual sports
+            "{PERSON} [wins|claims|defends] [marathon|world title|stage {SMALL}|the open|the sprint title] in {LOC}",
+            "{PERSON} [breaks|sets|equals] [world|national|course|championship] record[ in {LOC}| at the trials|]",
+            "{PERSON} [knocked out|through to the final|crashes out] [in {LOC}|at the open|of the championships]",
+        ], "body": [
+            "[She|He] finished [almost a minute|{SMALL} seconds|a few metres|two strokes] ahead of [the defending "
+            "champion|a training partner|the favourite].",
+            "The [victory|result|win] [secures|earns|seals] [a place at the world championships|a first major title|a "
+            "spot in the final|qualification for the Olympics].",
+            "[Wet|Windy|Hot] conditions [slowed the field|troubled the favourites] [on {DAY}|in {LOC}|all week].",
+            "[Her|His] coach, {PERSON}, said the [plan|aim|target] [was|had been] to [peak in {MONTH}|qualify for the "
+            "final|win gold].",
+        ]},
+        {"head": [  # discipline, managers, injuries
+            "{PERSON} [banned|suspended|fined] for [doping|{SMALL} matches|misconduct|a failed test]",
+            "{CLUB} [sack|appoint|confirm] [manager|coach|head coach] {PERSON}",
+            "[Injury|Knee injury|Hamstring problem|Ankle injury] [rules|keeps] {PERSON} out of [the final|the "
+            "derby|the rest of the season]",
+        ], "body": [
+            "The [governing body|league|federation|disciplinary panel] said [the ban|the decision|the fine] [would be "
+            "appealed|takes effect immediately|was final].",
+            "[Club officials|The board|Supporters] [backed|criticised|questioned] [the decision|the coach|the captain] "
+            "after [a run of defeats|a poor start|a late collapse].",
+            "[Scans|Tests] showed [a torn ligament|a small fracture|muscle damage], and [doctors|the medical staff] "
+            "expect [a long|a short|a six-week] [absence|recovery].",
+            "{PERSON} [leaves|takes charge of] the [team|squad|club] [in {ORD} place|with {SMALL} games left|after "
+            "{SMALL} years].",
+        ]},
+        {"head": [  # crossover: technology in the game is sport
+            "[Goal-line technology|Video review|Replay system] [rules out|confirms|awards] {CLUB} [goal|penalty|winner]",
+            "[Wearable sensors|Tracking data|Smart balls] [used|tested|approved] at [the cup final|the world "
+            "championships|league matches]",
+        ], "body": [
+            "[Referee|The referee] {PERSON} [checked the screen|consulted the replay|waited for the system] before "
+            "[awarding|disallowing] the [goal|penalty].",
+            "[Coaches|Players|Pundits] said the [system|technology] [took too long|got the call right|spoiled the "
+            "atmosphere] [in the second half|at the end|on {DAY}].",
+            "The [league|federation|governing body] [plans to use|will review|wants to expand] the [system|trial] "
+            "[next season|from {MONTH}|in every stadium].",
+        ]},
+        {"head": [  # crossover: elections, fans and hosting around the game are sport
+            "Fans [protest|march|boycott matches] [against|over] [ticket prices|the club's owners|kick-off times] at "
+            "{CLUB}",
+            "{PERSON} [elected|voted in|re-elected] as president of [the football federation|the athletics "
+            "federation|the cycling union]",
+            "{LOC} [named|chosen|confirmed] as host of [the world championships|the cup final|the tournament]",
+        ], "body": [
+            "[Players|The players' union|Coaches] said [the schedule|the calendar|the format] leaves too little time "
+            "for [rest|recovery|training].",
+            "The [event|tournament|final] is expected to [draw|attract|sell] {NUM} [spectators|fans|tickets] [in "
+            "{MONTH}|next season|over {SMALL} days].",
+            "[Supporters|Season-ticket holders|Fan groups] said they [would keep protesting|felt ignored|wanted a "
+            "meeting] [until prices come down|with the board|before the next home game].",
+        ]},
     ],
     "tech": [
-        "The device has a larger screen and a battery that lasts two days.",
-        "Engineers said the new chip uses half the power of the old one.",
-        "The software will be available as a free download from {MONTH}.",
-        "Researchers warned that attackers could read private messages.",
-        "The company hopes to sell {NUM} units before the end of the year.",
-        "Early testers said the app crashed when too many users logged on.",
-        "The firm has hired {SMALL} hundred engineers to work on the project.",
-        "Critics said the price puts it out of reach for most students.",
-    ],
-    "politics": [
-        "Lawmakers voted {VOTES} after a debate that lasted late into the night.",
-        "The minister said the reforms would be introduced in {MONTH}.",
-        "Polls suggest the race between the two main parties is close.",
-        "Opposition leaders accused the government of ignoring rural voters.",
-        "The coalition needs the support of smaller parties to pass the law.",
-        "Protesters gathered outside parliament as the vote took place.",
-        "Observers said turnout was higher than at the last election.",
-        "The cabinet will meet again on {DAY} to discuss the plan.",
+        {"head": [  # launches and reviews
+            "{ORG} [unveils|launches|shows off|delays] [the {PRODUCT}|its new {PRODUCT}|the latest {PRODUCT}]",
+            "{PRODUCT} review: [fast but pricey|a solid upgrade|style over substance|good battery, weak camera]",
+            "[First look|Hands on|Tested]: {ORG}'s {PRODUCT}",
+        ], "body": [
+            "The [device|gadget|headset|phone|tablet] [has|comes with|ships with] [a larger screen|a faster chip|a "
+            "battery that lasts two days|a sharper camera].",
+            "It [goes on sale|will be available|ships] [in {LOC}|worldwide|in {SMALL} countries] [from {MONTH}|next "
+            "month|later this year] for {PRICE}.",
+            "[Reviewers|Testers|Early buyers] [praised|criticised|complained about] [the screen|the battery life|the "
+            "price|the software|the weight].",
+            "[Engineers|Designers] said the new [chip|processor|sensor] uses [half the power|less energy|a fraction of "
+            "the memory] of the old one.",
+        ]},
+        {"head": [  # security
+            "[Security flaw|Bug|Data breach|Leak] [exposes|hits|affects] [millions of users|{ORG} customers|{PRODUCT} "
+            "owners]",
+            "[Hackers|Attackers|Ransomware gang] [target|breach|disrupt] {ORG} [systems|servers|network]",
+            "[Passwords|Private messages|Location data] of [{NUM}|millions of] users [leaked|exposed|stolen]",
+        ], "body": [
+            "[Researchers|Security experts|Analysts] warned that [attackers|criminals|hackers] could [read private "
+            "messages|steal passwords|take control of devices].",
+            "[A patch|An update|A fix] [is being rolled out|will be released|was published] [on {DAY}|this "
+            "week|within days], {ORG} said.",
+            "Users were [advised|told|urged] to [change their passwords|update the app|switch on two-factor login] "
+            "[as soon as possible|immediately].",
+            "The [flaw|bug|weakness] [was found by a student in {LOC}|had gone unnoticed for {SMALL} months|sat in the "
+            "login system].",
+        ]},
+        {"head": [  # AI and research
+            "{ORG} [trains|releases|opens up] [a new|a larger|a cheaper] [AI|language|image|speech] model",
+            "Researchers in {LOC} [build|develop|test] [quantum|robot|battery|chip] [prototype|system|design]",
+            "[Robots|Drones|Self-driving cars] [tested|deployed|trialled] [in {LOC}|on public roads|in warehouses]",
+        ], "body": [
+            "The [model|system|software] [can|was trained to] [write code|translate speech|spot tumours in "
+            "scans|summarise documents] [in seconds|with few errors].",
+            "[Critics|Some scientists|Rights groups] [questioned|warned about] [the energy use|bias|the claims] of "
+            "[such systems|the company].",
+            "The [team|lab|researchers] [published|shared|released] [the code|the results|a paper] [online|on "
+            "{DAY}|in {MONTH}].",
+            "[Training|Running] the [model|system] [needed|used] [thousands of chips|a huge data centre|weeks of "
+            "computing time].",
+        ]},
+        {"head": [  # software, apps, networks
+            "[App|Software|System] update [fixes|breaks|adds] [battery drain|dark mode|login bug|offline maps]",
+            "{ORG} [rolls out|switches on|expands] [5G|fibre broadband|satellite internet] [in {LOC}|to rural areas]",
+            "[Outage|Glitch|Crash] [takes down|hits|disrupts] [online banking|messaging apps|cloud services] [for "
+            "hours|across {LOC}|on {DAY}]",
+        ], "body": [
+            "[Users|Customers|Testers] [complained|reported] that the [app|service|website] [crashed|slowed "
+            "down|logged them out] [when too many people logged on|after the update].",
+            "[Download speeds|Coverage|Signal strength] [doubled|improved|fell] in [early tests|trials in {LOC}|the "
+            "first month].",
+            "The [update|software|feature] will be [free|available|switched on] for [all users|older phones|paying "
+            "subscribers] [from {MONTH}|next week].",
+            "Engineers traced the [fault|problem|outage] to [a faulty server|a software bug|a power cut at a data "
+            "centre].",
+        ]},
+        {"head": [  # crossover: chips and start-up money are tech
+            "Chip [shortage|output] [delays|hits|slows] {PRODUCT} [production|shipments]",
+            "{ORG} [spends|invests|puts] {MONEY} [into|in] [data centres|AI chips|cloud servers]",
+            "Start-up in {LOC} [raises|secures] {MONEY} to build [cheaper batteries|delivery drones|smart "
+            "meters|faster chips]",
+        ], "body": [
+            "[The chips|The servers|The sensors] [use|need|handle] [less power|twice the data|new cooling] "
+            "[and|but] [cost more|run faster|take up less space].",
+            "The [prototype|device|battery] [charges|runs|works] [in minutes|for a week|in cold weather], the "
+            "[founders|engineers] said.",
+            "[Engineers|Researchers] [expect|hope] to [double|triple] [output|capacity|production] [by {MONTH}|within "
+            "{SMALL} years].",
+        ]},
+        {"head": [  # crossover: apps for fans and voters are tech
+            "[Gaming|Streaming|Fitness] app [adds|launches|tests] [live match data|virtual stadium seats|heart-rate "
+            "tracking] for [fans|players|athletes|runners]",
+            "[Voting|Election|Tax] [app|website|software] [crashes|goes live|is tested] [ahead of the election|on "
+            "polling day|before the tax deadline]",
+        ], "body": [
+            "[Developers|Engineers|Programmers] [rewrote|rebuilt|tested] the [software|system|code] [in {SMALL} "
+            "months|over the summer|with open-source tools].",
+            "[Users|Players|Fans] can [stream|track|share] [their data|live statistics|replays] [on their phones|in "
+            "the app|on a watch].",
+            "The [site|app|system] [was back online|had been tested for months|will be fixed] [within an "
+            "hour|before the vote|by {DAY}], [officials|the developers] said.",
+        ]},
     ],
 }
 
@@ -303,14 +593,41 @@ def ner_examples(n: int, rng: random.Random, unique: Unique) -> list[dict]:
     return out
 
 
+_CHOICE = re.compile(r"\[([^\[\]]*)\]")
+
+
+def expand(template: str, rng: random.Random) -> str:
+    """Resolve the ``[a|b|c]`` alternatives (innermost first) and the ``{PARTY}`` slots of a news template."""
+    while (m := _CHOICE.search(template)) is not None:
+        template = template[:m.start()] + rng.choice(m.group(1).split("|")) + template[m.end():]
+    while "{PARTY}" in template:
+        template = template.replace("{PARTY}", rng.choice(PARTY), 1)
+    return template
+
+
+def news_text(label: str, rng: random.Random) -> str:
+    """Headline + one or two body sentences of one sub-topic of ``label``; sometimes the second sentence comes
+    from another category (a story that touches two topics, labelled by its headline)."""
+    topic = rng.choice(NEWS_TOPICS[label])
+    first, second = rng.sample(topic["body"], 2)
+    parts = [rng.choice(topic["head"]) + ".", first]
+    roll = rng.random()
+    if roll < NEWS_OTHER:
+        other = rng.choice([lab for lab in sorted(NEWS_TOPICS) if lab != label])
+        parts.append(rng.choice(rng.choice(NEWS_TOPICS[other])["body"]))
+    elif roll < NEWS_OTHER + NEWS_SECOND:
+        parts.append(second)
+    text, _ = render(" ".join(expand(p, rng) for p in parts), rng)
+    text = re.sub(r" +", " ", text).replace(" .", ".").replace(" ,", ",")
+    return text[0].upper() + text[1:]
+
+
 def news_examples(n: int, rng: random.Random, unique: Unique) -> list[dict]:
-    labels = sorted(NEWS_HEADLINES)
+    labels = sorted(NEWS_TOPICS)
     out: list[dict] = []
     while len(out) < n:
         label = labels[len(out) % len(labels)]  # balanced classes
-        head, _ = render(rng.choice(NEWS_HEADLINES[label]), rng)
-        body, _ = render(rng.choice(NEWS_BODIES[label]), rng)
-        text = f"{head}. {body}"
+        text = news_text(label, rng)
         if unique.add(text):
             out.append({"text": text, "label": label})
     rng.shuffle(out)
@@ -372,7 +689,7 @@ def main(out: Path = HERE) -> dict[str, int]:
     write_jsonl(out / "ner_pool.jsonl", [{"text": t} for t in pool])
     counts["ner_pool.jsonl"] = len(pool)
 
-    unique = Unique()
+    rng, unique = random.Random(NEWS_SEED), Unique()
     for name, n in NEWS_SIZES.items():
         rows = news_examples(n, rng, unique)
         write_csv(out / f"news_{name}.csv", rows)
