@@ -56,14 +56,55 @@ def test_sizes_labels_and_budget():
     assert [len(_jsonl(f)) for f in ("ner_gold.jsonl", "ner_round1.jsonl", "ner_round2.jsonl",
                                      "ner_round3.jsonl", "ner_pool.jsonl")] == [80, 20, 50, 80, 150]
     assert [len(_csv(f)) for f in ("news_gold.csv", "news_round1.csv", "news_round2.csv",
-                                   "news_round3.csv")] == [60, 20, 50, 80]
+                                   "news_round3.csv")] == [100, 20, 50, 80]
     ner_labels = {s["label"] for f in DEMOS["ner"]["rounds"] + [DEMOS["ner"]["gold"]] for r in _jsonl(f)
                   for s in r["spans"]}
     assert ner_labels == set(DEMOS["ner"]["labels"])
     assert {r["label"] for r in _csv("news_gold.csv")} == set(DEMOS["textcat"]["labels"])
+    # textcat: every file balanced (the gold set exactly 25 per label, rounds within one of each other)
+    assert Counter(r["label"] for r in _csv("news_gold.csv")) == {lab: 25 for lab in DEMOS["textcat"]["labels"]}
+    for name in DEMOS["textcat"]["rounds"]:
+        per_label = Counter(r["label"] for r in _csv(name))
+        assert set(per_label) == set(DEMOS["textcat"]["labels"])
+        assert max(per_label.values()) - min(per_label.values()) <= 1, (name, per_label)
     assert all(set(r) == {"text"} for r in _jsonl("ner_pool.jsonl"))
     total = sum(p.stat().st_size for p in DEMO_DIR.iterdir() if p.suffix in (".jsonl", ".csv"))
     assert total < 300_000
+
+
+def test_textcat_texts_are_not_near_duplicates():
+    # the README promises no two texts with character 3-gram Jaccard >= 0.75 (only NER plants exceptions)
+    gold, others = _files("textcat")
+    grams = [_grams(r["text"]) for name in [gold, *others] for r in _csv(name)]
+    worst = max(len(a & b) / len(a | b) for i, a in enumerate(grams) for b in grams[i + 1:])
+    assert worst < 0.75
+
+
+def test_textcat_demo_round_3_beats_round_1(tmp_path):
+    """The Evaluate page must have something to show: more rounds give a clearly better classifier."""
+    from sklearn.metrics import accuracy_score
+
+    from evaluator.evaluation import compare_models
+    from evaluator.records import Record
+    from evaluator.training.registry import evaluate_models, load_model, train_round
+
+    build_demo(tmp_path / "news", task="textcat")
+    ws = open_workspace(tmp_path / "news")
+    first = train_round(ws, 1, trainer="sklearn-textcat")["name"]
+    third = train_round(ws, 3, trainer="sklearn-textcat")["name"]
+    gold = _csv(DEMOS["textcat"]["gold"])
+    # reference: the models' own predictions on the gold file, scored by scikit-learn
+    reference = {}
+    for name in (first, third):
+        preds = load_model(ws, name).predict([Record(text=r["text"]) for r in gold])
+        reference[name] = accuracy_score([r["label"] for r in gold], [p.label for p in preds])
+    scored = {r["model"]: r["accuracy"] for r in evaluate_models(ws, GOLD_NAME, models=[first, third],
+                                                                 resamples=200)}
+    assert scored == pytest.approx(reference)
+    assert scored[third] > scored[first]
+    res = compare_models(ws, GOLD_NAME, first, third, resamples=1000)
+    assert res["accuracy_delta"] == pytest.approx(scored[third] - scored[first])
+    assert res["p_mcnemar"] < 0.05 and res["verdict"] == "b_better"
 
 
 def test_spans_match_their_text():

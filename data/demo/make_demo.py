@@ -6,9 +6,14 @@ club and product is made up; the places are real cities, regions and countries. 
     .venv/bin/python data/demo/make_demo.py
 
 Writes ner_gold.jsonl (80), ner_round1/2/3.jsonl (20/50/80), ner_pool.jsonl (150 unlabeled) and
-news_gold.csv (60), news_round1/2/3.csv (20/50/80). No normalized text appears twice across all files, and
+news_gold.csv (100), news_round1/2/3.csv (20/50/80). No normalized text appears twice across all files, and
 no text is a near-duplicate (character 3-gram Jaccard >= 0.75) of another, except two pool texts that are
 deliberate near-duplicates of gold texts, so that the leakage report has something to show.
+
+The news texts are deliberately not trivial: the categories share vocabulary (crossover sub-topics, and one text
+in five borrows a sentence from another category), so a classifier trained on round 1 alone (20 texts) is clearly
+worse on the gold set than one trained on rounds 1-3 (150 texts). The news generator has its own random stream
+(NEWS_SEED), so changing it leaves the NER files untouched.
 """
 from __future__ import annotations
 
@@ -27,7 +32,7 @@ from evaluator.records import normalize_text  # noqa: E402
 SEED = 20240611
 NER_SIZES = {"gold": 80, "round1": 20, "round2": 50, "round3": 80, "pool": 150}
 NEWS_SIZES = {"gold": 100, "round1": 20, "round2": 50, "round3": 80}
-NEWS_SEED = 20240612
+NEWS_SEED = 20240621
 NEWS_SECOND = 0.4  # a second body sentence of the same sub-topic
 NEWS_OTHER = 0.2  # a second body sentence from another category
 NEAR_DUPLICATES = 2
@@ -148,8 +153,9 @@ NER_TEMPLATES = [
 ]
 
 # News categories: each label has several sub-topics; each sub-topic has headline and body templates.
-# "[a|b|c]" picks one alternative (groups may nest and may contain slots); "{PARTY}" is a made-up party.
-# The last sub-topic of every label is a crossover (football money is business, AI rules are politics, ...),
+# "[a|b|c]" picks one alternative (groups may nest and may contain slots); "{PARTY}" is a made-up party and
+# "{FEE}" a transfer fee.
+# The last two sub-topics of every label are crossovers (football money is business, AI rules are politics, ...),
 # so company, club, product and election words occur in every category and no single word gives a label away.
 PARTY = [
     "the Civic Alliance", "the People's Movement", "the Green Union", "the Liberal Forum", "the Centre Party",
@@ -158,78 +164,84 @@ PARTY = [
 NEWS_TOPICS: dict[str, list[dict[str, list[str]]]] = {
     "business": [
         {"head": [  # results
-            "{ORG} [profit|revenue|earnings] [beats|misses|tops|falls short of] [forecasts|expectations|estimates]",
+            "{ORG} [profit|revenue] [beats|misses|tops|falls short of] [forecasts|expectations|estimates]",
             "{ORG} [reports|posts] [record|weaker|stronger|flat] [quarterly|annual|half-year] [results|sales|profits]",
-            "[Higher|Rising|Soaring] [energy|wage|shipping|material] costs [hit|squeeze|dent] [margins|profits] at {ORG}",
-            "{ORG} [warns on profits|cuts its forecast|lifts its outlook] as [orders|demand|bookings] [slow|recover|pick up] "
-            "in {LOC}",
+            "[Higher|Rising|Soaring] [energy|wage|shipping|material] costs [hit|squeeze|dent] [margins|profits] at "
+            "{ORG}",
+            "{ORG} [warns on profits|cuts its forecast|lifts its outlook] as [orders slow|demand slows|bookings "
+            "recover|orders pick up] in {LOC}",
         ], "body": [
-            "[Revenue|Turnover|Operating profit|Net income] [rose|fell|climbed|slipped] {PCT} percent to {MONEY} in the "
-            "[three months to|quarter to|six months to] {MONTH}.",
-            "The [company|group|firm] [raised|cut|kept] its [full-year|annual] [outlook|guidance|forecast] and "
-            "[promised|warned of|flagged] [further savings|a tougher second half|a larger dividend].",
-            "[Finance chief|Chief executive|Chief financial officer] {PERSON} told [analysts|investors|shareholders] that "
-            "[demand|orders|bookings] [had stabilised|remained strong|were picking up|had slowed] in {LOC}.",
-            "[Shares|The stock] [jumped|fell|rose|dropped] {PCT} percent in [early|morning|late] trading "
-            "[on the news|after the update|on {DAY}].",
+            "[Revenue|Turnover|Operating profit|Net income] [rose|fell|climbed|slipped] {PCT} percent to {MONEY} in "
+            "the [three months to|quarter to|six months to] {MONTH}.",
+            "The [company|group|firm] [raised its full-year outlook and promised a larger dividend|cut its annual "
+            "forecast and warned of a tougher second half|kept its guidance and promised further savings].",
+            "[Finance chief|Chief executive|Chief financial officer] {PERSON} told [analysts|investors|shareholders] "
+            "that [demand|orders|bookings] [had stabilised|remained strong|were picking up|had slowed] in {LOC}.",
+            "[Shares|The stock] [jumped|fell|rose|dropped] {PCT} percent in [early|morning|late] trading [on the "
+            "news|after the update|on {DAY}].",
         ]},
         {"head": [  # deals
             "{ORG} [agrees|launches|drops|raises] [takeover|buyout|merger] [bid|offer] for {ORG2}",
             "{ORG} to [buy|acquire|sell] [a stake in|its unit in|a majority of] {ORG2} for {MONEY}",
             "{ORG} and {ORG2} [confirm|call off|extend] merger talks",
         ], "body": [
-            "The [offer|deal|bid] values {ORG2} at {MONEY}[ including debt|, a premium of {PCT} percent|].",
+            "The [offer|deal|bid] values the [company|business|target] at {MONEY}[ including debt|, a premium of "
+            "{PCT} percent|].",
             "[Shareholders|Investors|Bondholders] [will vote on|must still approve|are expected to back] the "
             "[deal|merger|offer] in {MONTH}.",
-            "[Bankers|Advisers|People close to the talks] said [rival|private equity] [bidders|suitors|funds] could still "
-            "[step in|make a counter-offer].",
-            "[Competition regulators|The competition authority|Regulators in {LOC}] [are expected to review|have opened "
-            "an inquiry into|must approve] the [deal|tie-up|purchase].",
+            "[Bankers|Advisers|People close to the talks] said [rival|private equity] [bidders|suitors|funds] could "
+            "still [step in|make a counter-offer].",
+            "[Competition regulators|The competition authority|Regulators in {LOC}] [are expected to review|have "
+            "opened an inquiry into|must approve] the [deal|tie-up|purchase].",
         ]},
         {"head": [  # markets and the economy
             "[Shares|Stocks|Bond yields|The currency] [rally|slide|tumble|edge higher] [as|after] "
             "[inflation|jobs|trade|growth] figures [surprise|disappoint|come in weaker]",
             "Inflation in {LOC} [eases|climbs|slows] to {PCT} percent",
-            "[Central bank holds|Investors brace for|Lenders price in] [interest rates|a rate cut|higher borrowing costs]",
-            "[Oil|Gold|Copper|Wheat|Coffee] prices [hit|slip from|climb towards] [a record|a two-year high|a six-month low]",
+            "[Central bank holds interest rates|Investors brace for a rate cut|Lenders price in higher borrowing "
+            "costs]",
+            "[Oil|Gold|Copper|Wheat|Coffee] prices [hit|slip from|climb towards] [a record|a two-year high|a "
+            "six-month low]",
         ], "body": [
-            "[Traders|Economists|Fund managers] had expected [a smaller|a bigger|no] [rise|fall|change] "
-            "[in prices|in rates|in unemployment].",
-            "The [index|benchmark index|main share index] [closed|ended the week|finished] {PCT} percent [higher|lower].",
+            "[Traders|Economists|Fund managers] had expected [a smaller|a bigger|no] [rise|fall|change] [in prices|in "
+            "rates|in unemployment].",
+            "The [index|benchmark index|main share index] [closed|ended the week|finished] {PCT} percent "
+            "[higher|lower].",
             "[Mortgage|Borrowing|Fuel|Food] costs remain [a worry|the main concern|stubbornly high] for "
             "[households|small firms|retailers|exporters], said {PERSON}, an economist at {ORG}.",
             "[Growth|Output|Factory activity] [slowed|picked up|stalled] in {MONTH}, figures from the {AGENCY} showed.",
         ]},
         {"head": [  # jobs, shops and strikes
             "{ORG} to [cut|shed|create|add] {NUM} jobs [in {LOC}|worldwide|at its plants]",
-            "Workers at {ORG} [vote to strike|accept pay offer|walk out] [over pay|over pensions|over shift patterns]",
-            "[Shoppers|Consumers] [cut back|splash out|return to the shops] [in {MONTH}|before the holidays|as prices rise]",
+            "Workers at {ORG} [vote to strike|walk out|threaten to strike] over [pay|pensions|shift patterns]",
+            "[Shoppers|Consumers] [cut back|splash out|return to the shops] [in {MONTH}|before the holidays|as prices "
+            "rise]",
             "{ORG} [closes|opens|sells] {SMALL} [stores|branches|factories] in {LOC}",
         ], "body": [
-            "[The union|Union leaders|Staff representatives] said the [offer|plan|decision] [was unacceptable|came as a "
-            "shock|would be put to members].",
-            "[Sales|Footfall|Online orders] at its [stores|shops|branches] in {LOC} [rose|fell] {PCT} percent "
-            "[last month|in the quarter|over the holiday season].",
+            "[The union|Union leaders|Staff representatives] said the [offer|plan|decision] [was unacceptable|came as "
+            "a shock|would be put to members].",
+            "[Sales|Footfall|Online orders] at its [stores|shops|branches] in {LOC} [rose|fell] {PCT} percent [last "
+            "month|in the quarter|over the holiday season].",
             "The [retailer|chain|carmaker|airline|bank] [blamed|cited|pointed to] [weak demand|a mild winter|higher "
             "wages|supply problems|online competition].",
             "[Managers|Executives|The firm] said the [cuts|closures|changes] would save {MONEY} a year.",
         ]},
         {"head": [  # crossover: money in sport is business
-            "{CLUB} [report|post] record [revenue|turnover|losses] [after|despite] [a cup run|a new sponsorship deal|the "
-            "stadium move]",
+            "{CLUB} [report|post] record [revenue|turnover|losses] [after|despite] [a cup run|a new sponsorship "
+            "deal|the stadium move]",
             "{ORG} [signs|renews|ends] [shirt|stadium naming|kit] sponsorship [deal|contract] with {CLUB}",
             "[Broadcasters|Streaming services] [pay|bid|offer] {MONEY} for [league|cup|tournament] [TV|media] rights",
         ], "body": [
-            "The [deal|agreement|contract] is worth {MONEY} [a year|over five years|including bonuses], "
-            "[according to|said] {PERSON}[ of {ORG}|].",
-            "[Income|Revenue] from [tickets|broadcasting|merchandise|sponsors] [rose|fell] {PCT} percent, "
-            "[the accounts show|the annual report shows].",
+            "The [deal|agreement|contract] is worth {MONEY} [a year|over five years|including bonuses], [according "
+            "to|said] {PERSON}[ of {ORG}|].",
+            "[Income|Revenue] from [tickets|broadcasting|merchandise|sponsors] [rose|fell] {PCT} percent, [the "
+            "accounts show|the annual report shows].",
             "[Analysts|Investors|Lenders] [worry|fear|say] that [spending on players|rising wages|heavy debts] could "
             "[hurt|squeeze|wipe out] [profits|margins|the surplus].",
         ]},
         {"head": [  # crossover: money in tech is business
-            "{ORG} shares [jump|slump|slide] after [the launch of the {PRODUCT}|chip orders surge|a cyber attack|weak "
-            "phone sales]",
+            "{ORG} shares [jump after chip orders surge|slump after weak phone sales|slide after a cyber attack|rise "
+            "after the launch of the {PRODUCT}]",
             "{ORG} [sells|ships] fewer [phones|laptops|chips] [than expected|as demand cools]",
         ], "body": [
             "The [company|group|firm] [sold|shipped] {NUM} [phones|devices|units] [in the quarter|last year], "
@@ -242,22 +254,23 @@ NEWS_TOPICS: dict[str, list[dict[str, list[str]]]] = {
     "politics": [
         {"head": [  # elections
             "{PERSON} [calls|rules out|hints at] [an early|a snap] election",
-            "[Polls show|A new poll shows|Surveys show] [a tight race|{PERSON} ahead|support for {PARTY} slipping]"
-            "[ in {LOC}|]",
+            "[Polls show|A new poll shows|Surveys show] [a tight race|{PERSON} ahead|support for {PARTY} slipping][ "
+            "in {LOC}|]",
             "{PARTY} [wins|loses|holds] [seats|its majority|the vote] in {LOC}",
             "{PERSON} [launches|ends|suspends] [campaign|bid] for [party leader|mayor|president|the leadership]",
         ], "body": [
-            "Turnout was [higher|lower] than at the last election, [the electoral commission|officials|observers] said.",
-            "{PERSON} [promised|pledged|vowed] to [cut taxes|build more homes|reform pensions|raise the minimum wage|fix "
-            "the health service] [if elected|within a year|before the next election].",
-            "The [campaign|race] [has focused on|turned on|has been dominated by] [housing|immigration|energy bills|the "
-            "cost of living|public transport].",
-            "{PARTY} [needs|hopes to win|is short of] {SMALL} more seats to [form a government|keep its majority|govern "
-            "alone].",
+            "Turnout was [higher|lower] than at the last election, [the electoral commission|officials|observers] "
+            "said.",
+            "{PERSON} [promised|pledged|vowed] to [cut taxes|build more homes|reform pensions|raise the minimum "
+            "wage|fix the health service] [if elected|within a year|before the next election].",
+            "The [campaign|race] [has focused on|turned on|has been dominated by] [housing|immigration|energy "
+            "bills|the cost of living|public transport].",
+            "{PARTY} [needs|hopes to win|is short of] {SMALL} more seats to [form a government|keep its "
+            "majority|govern alone].",
         ]},
         {"head": [  # parliament and laws
-            "[Parliament|The senate|The assembly|The lower house] [passes|rejects|delays|debates] [budget|tax|housing|data "
-            "protection|media|pension] [bill|law|reform]",
+            "[Parliament|The senate|The assembly|The lower house] [passes|rejects|delays|debates] "
+            "[budget|tax|housing|data protection|media|pension] [bill|law|reform]",
             "[Government|The cabinet|The coalition] [unveils|scraps|waters down] plan to [raise|cut|freeze] [fuel "
             "duty|income tax|rents|tuition fees]",
             "Opposition [rejects|blocks|attacks] {PERSON}'s [tax|budget|welfare|housing] plan",
@@ -274,8 +287,8 @@ NEWS_TOPICS: dict[str, list[dict[str, list[str]]]] = {
         {"head": [  # diplomacy
             "{PERSON} [meets|hosts|visits] [leaders|ministers|officials] in {LOC}",
             "Trade talks [stall|resume|collapse] over [tariffs|farm subsidies|fishing rights|steel quotas]",
-            "[Talks|Ministers|Leaders] in {LOC} [agree|fail to agree|make progress] on [climate targets|sanctions|border "
-            "checks|a ceasefire]",
+            "[Talks|Ministers|Leaders] in {LOC} [agree|fail to agree|make progress] on [climate "
+            "targets|sanctions|border checks|a ceasefire]",
             "{LOC} [recalls|expels|summons] [ambassador|diplomats|envoy] [over|after] [spying claims|a border "
             "dispute|remarks by {PERSON}]",
         ], "body": [
@@ -283,14 +296,14 @@ NEWS_TOPICS: dict[str, list[dict[str, list[str]]]] = {
             "sanctions] [in {MONTH}|before the summit|by the end of the year].",
             "[Officials|Diplomats] said [little|some|real] progress had been made on [border checks|tariffs|energy "
             "supplies|a ceasefire|refugees].",
-            "The [foreign|trade|defence] minister, {PERSON}, called the [talks|meeting|visit] [constructive|difficult|a "
-            "first step].",
-            "The [{INST}|opposition|president's office] [welcomed|criticised|questioned] the [agreement|decision|"
-            "statement] on {DAY}.",
+            "The [foreign|trade|defence] minister, {PERSON}, called the [talks|meeting|visit] "
+            "[constructive|difficult|a first step].",
+            "The [{INST}|opposition|president's office] [welcomed|criticised|questioned] the "
+            "[agreement|decision|statement] on {DAY}.",
         ]},
         {"head": [  # government, scandals, resignations
             "{PERSON} [resigns|is sacked|steps down] as [finance|health|transport|sports|digital|trade] minister",
-            "[Reshuffle|Inquiry|Expenses row|Scandal] [hits|rocks|clears] {PERSON}",
+            "[Inquiry clears|Reshuffle hits|Expenses row hits|Scandal rocks] {PERSON}",
             "[Prime minister|President|Mayor] {PERSON} [survives|faces|loses] [confidence vote|no-confidence "
             "motion|party revolt]",
         ], "body": [
@@ -300,12 +313,12 @@ NEWS_TOPICS: dict[str, list[dict[str, list[str]]]] = {
             "ministry|that rules had been broken].",
             "[Opposition leaders|Backbench members|Coalition partners] [called for|demanded|ruled out] [fresh "
             "elections|a full inquiry|a vote of no confidence].",
-            "{PERSON} [denied|admitted|apologised for] [breaking the rules|misleading parliament|the remarks] and said "
-            "[she|he] would [stay on|cooperate with investigators|not stand again].",
+            "{PERSON} [denied|admitted|apologised for] [breaking the rules|misleading parliament|the remarks] and "
+            "said [she|he] would [stay on|cooperate with investigators|not stand again].",
         ]},
         {"head": [  # crossover: rules for companies are politics
-            "Government [plans|unveils|drops] [rules|new taxes|a ban] on [artificial intelligence|social "
-            "media|online gambling|crypto] [firms|apps|platforms]",
+            "Government [plans|unveils|drops] [rules|new taxes|a ban] on [artificial intelligence|social media|online "
+            "gambling|crypto] [firms|apps|platforms]",
             "{ORG} [boss|chief|chairman] [questioned|grilled] by [lawmakers|MPs|a parliamentary committee] over "
             "[prices|a data breach|tax affairs|job cuts]",
         ], "body": [
@@ -313,8 +326,8 @@ NEWS_TOPICS: dict[str, list[dict[str, list[str]]]] = {
             "pay|be held to account] [if they break the rules|from {MONTH}|under the new law].",
             "[Lawmakers|MPs|Members of the committee] [voted|decided] {VOTES} to [publish the report|summon "
             "executives|back the plan].",
-            "[The opposition|Campaign groups|Unions] accused the government of [caving in to|siding with] "
-            "[big business|industry lobbyists|big tech].",
+            "[The opposition|Campaign groups|Unions] accused the government of [caving in to|siding with] [big "
+            "business|industry lobbyists|big tech].",
         ]},
         {"head": [  # crossover: public money for sport is politics
             "Ministers [approve|reject|delay] public [money|funding] for new stadium in {LOC}",
@@ -322,8 +335,7 @@ NEWS_TOPICS: dict[str, list[dict[str, list[str]]]] = {
         ], "body": [
             "[Taxpayers|Voters|Local residents] [should not|will not|may have to] [foot the bill|pay for it|cover the "
             "cost], {PERSON} of {PARTY} said.",
-            "The [bid|stadium|plan] would cost {MONEY} of public money, [auditors|the finance ministry] "
-            "[estimate|said].",
+            "The [bid|stadium|plan] would cost {MONEY} of public money, [auditors estimate|the finance ministry said].",
             "The [council|regional government|cabinet] will [vote on|decide on|debate] the [plan|bid|funding] in "
             "{MONTH}.",
         ]},
@@ -337,8 +349,8 @@ NEWS_TOPICS: dict[str, list[dict[str, list[str]]]] = {
         ], "body": [
             "{PERSON} [scored|struck|headed in] [twice|the winner|a late equaliser] [before half-time|in stoppage "
             "time|after the break].",
-            "The [result|win|defeat] [leaves|lifts|keeps] [them|the home side|the visitors] [top of the table|in the "
-            "relegation zone|{ORD} in the league].",
+            "[The win lifts them to {ORD} in the league|The result keeps the home side top of the table|The defeat "
+            "leaves the visitors in the relegation zone|The draw keeps both sides in mid-table].",
             "The visitors [led|were level] at half-time but [conceded twice|fell apart|had a player sent off] [in the "
             "last ten minutes|after the break].",
             "A crowd of {NUM} [watched|saw] the [match|game|derby] [despite the rain|in {LOC}|on {DAY} evening].",
@@ -346,12 +358,12 @@ NEWS_TOPICS: dict[str, list[dict[str, list[str]]]] = {
         {"head": [  # transfers and contracts
             "{CLUB} [sign|agree fee for|complete move for] [striker|midfielder|defender|goalkeeper|winger] {PERSON}",
             "{PERSON} [signs new contract|agrees extension|hands in transfer request] at {CLUB}",
-            "{CLUB} [reject|accept|weigh] [an offer|a bid] of {MONEY} for [captain|striker|goalkeeper] {PERSON}",
+            "{CLUB} [reject|accept|weigh] [an offer|a bid] of {FEE} for [captain|striker|goalkeeper] {PERSON}",
         ], "body": [
-            "The [fee|deal|contract] [is thought to be worth|could rise to] {MONEY} [with add-ons|over five "
+            "The [fee|deal|contract] [is thought to be worth|could rise to] {FEE} [with add-ons|over five "
             "years|including bonuses].",
-            "[Manager|Head coach|Coach] {PERSON} said the [signing|player|new arrival] would [add depth|strengthen the "
-            "defence|bring experience] [for the title race|ahead of the cup tie|in the second half of the season].",
+            "[Manager|Head coach|Coach] {PERSON} said the [signing|player|new arrival] would [add depth|strengthen "
+            "the defence|bring experience] [for the title race|ahead of the cup tie|in the second half of the season].",
             "[He|She] [scored {SMALL} goals|made {SMALL} appearances] for {CLUB} last season [and won the cup|before "
             "a move abroad].",
             "[Supporters|Fans] [welcomed|criticised] the [move|deal|decision] on social media.",
@@ -359,7 +371,7 @@ NEWS_TOPICS: dict[str, list[dict[str, list[str]]]] = {
         {"head": [  # individual sports
             "{PERSON} [wins|claims|defends] [marathon|world title|stage {SMALL}|the open|the sprint title] in {LOC}",
             "{PERSON} [breaks|sets|equals] [world|national|course|championship] record[ in {LOC}| at the trials|]",
-            "{PERSON} [knocked out|through to the final|crashes out] [in {LOC}|at the open|of the championships]",
+            "{PERSON} [reaches|qualifies for] the [final|semi-finals] [in {LOC}|at the open|of the championships]",
         ], "body": [
             "[She|He] finished [almost a minute|{SMALL} seconds|a few metres|two strokes] ahead of [the defending "
             "champion|a training partner|the favourite].",
@@ -370,27 +382,29 @@ NEWS_TOPICS: dict[str, list[dict[str, list[str]]]] = {
             "final|win gold].",
         ]},
         {"head": [  # discipline, managers, injuries
-            "{PERSON} [banned|suspended|fined] for [doping|{SMALL} matches|misconduct|a failed test]",
+            "{PERSON} [banned for {SMALL} matches|suspended for doping|fined for misconduct|banned after a failed "
+            "test]",
             "{CLUB} [sack|appoint|confirm] [manager|coach|head coach] {PERSON}",
             "[Injury|Knee injury|Hamstring problem|Ankle injury] [rules|keeps] {PERSON} out of [the final|the "
             "derby|the rest of the season]",
         ], "body": [
             "The [governing body|league|federation|disciplinary panel] said [the ban|the decision|the fine] [would be "
             "appealed|takes effect immediately|was final].",
-            "[Club officials|The board|Supporters] [backed|criticised|questioned] [the decision|the coach|the captain] "
-            "after [a run of defeats|a poor start|a late collapse].",
+            "[Club officials|The board|Supporters] [backed|criticised|questioned] [the decision|the coach|the "
+            "captain] after [a run of defeats|a poor start|a late collapse].",
             "[Scans|Tests] showed [a torn ligament|a small fracture|muscle damage], and [doctors|the medical staff] "
             "expect [a long|a short|a six-week] [absence|recovery].",
             "{PERSON} [leaves|takes charge of] the [team|squad|club] [in {ORD} place|with {SMALL} games left|after "
             "{SMALL} years].",
         ]},
         {"head": [  # crossover: technology in the game is sport
-            "[Goal-line technology|Video review|Replay system] [rules out|confirms|awards] {CLUB} [goal|penalty|winner]",
+            "[Goal-line technology|Video review|Replay system] [rules out|confirms|awards] {CLUB} "
+            "[goal|penalty|winner]",
             "[Wearable sensors|Tracking data|Smart balls] [used|tested|approved] at [the cup final|the world "
             "championships|league matches]",
         ], "body": [
-            "[Referee|The referee] {PERSON} [checked the screen|consulted the replay|waited for the system] before "
-            "[awarding|disallowing] the [goal|penalty].",
+            "[Referee {PERSON}|The referee, {PERSON},] [checked the screen|consulted the replay|waited for the "
+            "system] before [awarding|disallowing] the [goal|penalty].",
             "[Coaches|Players|Pundits] said the [system|technology] [took too long|got the call right|spoiled the "
             "atmosphere] [in the second half|at the end|on {DAY}].",
             "The [league|federation|governing body] [plans to use|will review|wants to expand] the [system|trial] "
@@ -407,8 +421,8 @@ NEWS_TOPICS: dict[str, list[dict[str, list[str]]]] = {
             "for [rest|recovery|training].",
             "The [event|tournament|final] is expected to [draw|attract|sell] {NUM} [spectators|fans|tickets] [in "
             "{MONTH}|next season|over {SMALL} days].",
-            "[Supporters|Season-ticket holders|Fan groups] said they [would keep protesting|felt ignored|wanted a "
-            "meeting] [until prices come down|with the board|before the next home game].",
+            "[Supporters|Season-ticket holders|Fan groups] said they [would keep protesting until prices come "
+            "down|felt ignored by the board|wanted a meeting before the next home game].",
         ]},
     ],
     "tech": [
@@ -423,13 +437,13 @@ NEWS_TOPICS: dict[str, list[dict[str, list[str]]]] = {
             "month|later this year] for {PRICE}.",
             "[Reviewers|Testers|Early buyers] [praised|criticised|complained about] [the screen|the battery life|the "
             "price|the software|the weight].",
-            "[Engineers|Designers] said the new [chip|processor|sensor] uses [half the power|less energy|a fraction of "
-            "the memory] of the old one.",
+            "[Engineers|Designers] said the new [chip|processor|sensor] uses [half the power of|less energy than|a "
+            "fraction of the memory of] the old one.",
         ]},
         {"head": [  # security
             "[Security flaw|Bug|Data breach|Leak] [exposes|hits|affects] [millions of users|{ORG} customers|{PRODUCT} "
             "owners]",
-            "[Hackers|Attackers|Ransomware gang] [target|breach|disrupt] {ORG} [systems|servers|network]",
+            "[Hackers target|Attackers breach|A ransomware gang disrupts] {ORG} [systems|servers|network]",
             "[Passwords|Private messages|Location data] of [{NUM}|millions of] users [leaked|exposed|stolen]",
         ], "body": [
             "[Researchers|Security experts|Analysts] warned that [attackers|criminals|hackers] could [read private "
@@ -438,8 +452,8 @@ NEWS_TOPICS: dict[str, list[dict[str, list[str]]]] = {
             "week|within days], {ORG} said.",
             "Users were [advised|told|urged] to [change their passwords|update the app|switch on two-factor login] "
             "[as soon as possible|immediately].",
-            "The [flaw|bug|weakness] [was found by a student in {LOC}|had gone unnoticed for {SMALL} months|sat in the "
-            "login system].",
+            "The [flaw|bug|weakness] [was found by a student in {LOC}|had gone unnoticed for {SMALL} months|sat in "
+            "the login system].",
         ]},
         {"head": [  # AI and research
             "{ORG} [trains|releases|opens up] [a new|a larger|a cheaper] [AI|language|image|speech] model",
@@ -456,7 +470,7 @@ NEWS_TOPICS: dict[str, list[dict[str, list[str]]]] = {
             "computing time].",
         ]},
         {"head": [  # software, apps, networks
-            "[App|Software|System] update [fixes|breaks|adds] [battery drain|dark mode|login bug|offline maps]",
+            "[App|Software|System] update [fixes battery drain|adds dark mode|breaks the login|adds offline maps]",
             "{ORG} [rolls out|switches on|expands] [5G|fibre broadband|satellite internet] [in {LOC}|to rural areas]",
             "[Outage|Glitch|Crash] [takes down|hits|disrupts] [online banking|messaging apps|cloud services] [for "
             "hours|across {LOC}|on {DAY}]",
@@ -476,9 +490,9 @@ NEWS_TOPICS: dict[str, list[dict[str, list[str]]]] = {
             "Start-up in {LOC} [raises|secures] {MONEY} to build [cheaper batteries|delivery drones|smart "
             "meters|faster chips]",
         ], "body": [
-            "[The chips|The servers|The sensors] [use|need|handle] [less power|twice the data|new cooling] "
-            "[and|but] [cost more|run faster|take up less space].",
-            "The [prototype|device|battery] [charges|runs|works] [in minutes|for a week|in cold weather], the "
+            "[The chips|The servers|The sensors] [use|need|handle] [less power|twice the data|new cooling] [and|but] "
+            "[cost more|run faster|take up less space].",
+            "The [prototype|device|battery] [charges in minutes|runs for a week|works in cold weather], the "
             "[founders|engineers] said.",
             "[Engineers|Researchers] [expect|hope] to [double|triple] [output|capacity|production] [by {MONTH}|within "
             "{SMALL} years].",
@@ -489,12 +503,12 @@ NEWS_TOPICS: dict[str, list[dict[str, list[str]]]] = {
             "[Voting|Election|Tax] [app|website|software] [crashes|goes live|is tested] [ahead of the election|on "
             "polling day|before the tax deadline]",
         ], "body": [
-            "[Developers|Engineers|Programmers] [rewrote|rebuilt|tested] the [software|system|code] [in {SMALL} "
-            "months|over the summer|with open-source tools].",
+            "[Developers|Engineers|Programmers] [rebuilt the system in {SMALL} months|tested the software over the "
+            "summer|rewrote the code with open-source tools].",
             "[Users|Players|Fans] can [stream|track|share] [their data|live statistics|replays] [on their phones|in "
             "the app|on a watch].",
-            "The [site|app|system] [was back online|had been tested for months|will be fixed] [within an "
-            "hour|before the vote|by {DAY}], [officials|the developers] said.",
+            "The [site|app|system] [was back online|had been tested for months|will be fixed] [within an hour|before "
+            "the vote|by {DAY}], [officials|the developers] said.",
         ]},
     ],
 }
@@ -597,11 +611,14 @@ _CHOICE = re.compile(r"\[([^\[\]]*)\]")
 
 
 def expand(template: str, rng: random.Random) -> str:
-    """Resolve the ``[a|b|c]`` alternatives (innermost first) and the ``{PARTY}`` slots of a news template."""
+    """Resolve the ``[a|b|c]`` alternatives (innermost first) and the ``{PARTY}`` and ``{FEE}`` slots of a
+    news template; the other slots are filled by :func:`render`."""
     while (m := _CHOICE.search(template)) is not None:
         template = template[:m.start()] + rng.choice(m.group(1).split("|")) + template[m.end():]
     while "{PARTY}" in template:
         template = template.replace("{PARTY}", rng.choice(PARTY), 1)
+    while "{FEE}" in template:  # a transfer fee (MONEY can run to billions)
+        template = template.replace("{FEE}", f"{rng.choice(['£', '€', '$'])}{rng.randint(3, 90)} million", 1)
     return template
 
 
