@@ -165,21 +165,8 @@ def default_model_name(round: int, trainer: str, *, cumulative: bool = True) -> 
 
 def parse_config(text: str) -> dict | None:
     """Trainer config overrides typed as a JSON object (``{"training.max_steps": 500}``); empty -> None."""
-    import json
-
-    from evaluator.errors import ConfigError
-
-    text = (text or "").strip()
-    if not text:
-        return None
-    try:
-        cfg = json.loads(text)
-    except ValueError as err:
-        raise ConfigError(f"The config overrides are not valid JSON: {err}.",
-                          hint='write a JSON object, e.g. {"training.max_steps": 500}') from None
-    if not isinstance(cfg, dict):
-        raise ConfigError("The config overrides must be a JSON object.", hint='e.g. {"training.max_steps": 500}')
-    return cfg
+    from evaluator.training.base import parse_config_overrides
+    return parse_config_overrides(text)
 
 
 def _short(x, n: int = 12) -> str:

@@ -4,7 +4,6 @@ Thin wrappers over :mod:`evaluator.training.registry` (the Train page calls the 
 """
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
@@ -15,17 +14,11 @@ from evaluator.errors import ConfigError
 
 def _config(value: str | None) -> dict | None:
     """``--config``: a JSON object or the path of a JSON file."""
-    if not value:
-        return None
-    text = Path(value).read_text(encoding="utf-8") if Path(value).is_file() else value
+    from evaluator.training.base import parse_config_overrides
     try:
-        cfg = json.loads(text)
-    except ValueError as err:
-        raise ConfigError(f"--config is neither a JSON object nor a JSON file: {err}",
-                          hint='e.g. --config \'{"training.max_steps": 500}\'') from None
-    if not isinstance(cfg, dict):
-        raise ConfigError("--config must be a JSON object.", hint='e.g. --config \'{"training.max_steps": 500}\'')
-    return cfg
+        return parse_config_overrides(value, allow_file=True)
+    except ConfigError as err:
+        raise ConfigError(f"--config: {err.message}", hint=err.hint) from None
 
 
 def _floats(value: str) -> list[float]:

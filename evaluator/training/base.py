@@ -220,6 +220,28 @@ def accepted(records: Iterable[Record], warnings: list[str] | None = None) -> li
     return recs
 
 
+def parse_config_overrides(text: str | None, *, allow_file: bool = False) -> dict[str, Any] | None:
+    """Trainer config overrides written as a JSON object (``{"training.max_steps": 500}``); empty -> None.
+
+    With ``allow_file``, ``text`` may also be the path of a JSON file (the CLI's ``--config``).
+    """
+    text = (text or "").strip()
+    if not text:
+        return None
+    if allow_file and Path(text).is_file():
+        text = Path(text).read_text(encoding="utf-8")
+    example = 'e.g. {"training.max_steps": 500}'
+    try:
+        cfg = json.loads(text)
+    except ValueError as err:
+        raise ConfigError(f"The config overrides are not valid JSON: {err}.",
+                          hint=f"write a JSON object{' or the path of a JSON file' if allow_file else ''}, "
+                               f"{example}") from None
+    if not isinstance(cfg, dict):
+        raise ConfigError("The config overrides must be a JSON object.", hint=example)
+    return cfg
+
+
 def empty_out_dir(out_dir: Path) -> Path:
     """Create ``out_dir``; refuse one that already holds files (a trainer never overwrites an artifact)."""
     out_dir = Path(out_dir)
