@@ -135,6 +135,20 @@ def spans_to_tags(tokens: Sequence[Token], spans: Iterable[Span], *, scheme: str
     return tags
 
 
+def word_tags(rec: Record, n: int, path: Path | str, *, scheme: str, lang: str) -> list[tuple[str, str]]:
+    """(word, tag) pairs of record ``n`` for the token-tag writers; whitespace-only tokens are left out.
+
+    A span off the token boundaries is an error naming the record (tags cannot express it).
+    """
+    tokens = token_tuples(rec, lang)
+    try:
+        tags = spans_to_tags(tokens, rec.spans, scheme=scheme)
+    except ValueError as err:
+        raise InputFormatError(f"record {n}: {err}", path=str(path),
+                               hint="snap the spans to token boundaries before writing") from None
+    return [(rec.text[t.start:t.end], tag) for t, tag in zip(tokens, tags) if rec.text[t.start:t.end].strip()]
+
+
 def check_tags(tags: Sequence[str], scheme: str, lines: Sequence[int | None], problems: Problems,
                *, what: str = "tag") -> None:
     """Record malformed tags and tags the scheme does not allow."""
@@ -264,18 +278,10 @@ class ConllFormat:
             if doc is not None and doc != last_doc:
                 out.append(f"{DOCSTART} O\n\n")
                 last_doc = doc
-            tokens = token_tuples(rec, lang)
-            try:
-                tags = spans_to_tags(tokens, rec.spans, scheme=scheme)
-            except ValueError as err:
-                raise InputFormatError(f"record {n}: {err}", path=str(path),
-                                       hint="snap the spans to token boundaries before writing") from None
             lines = []
-            for t, tag in zip(tokens, tags):
-                word = rec.text[t.start:t.end]
-                if word.strip():
-                    # a token with a space inside needs a tab separator
-                    lines.append(f"{word}\t{tag}\n" if any(c.isspace() for c in word) else f"{word} {tag}\n")
+            for word, tag in word_tags(rec, n, path, scheme=scheme, lang=lang):
+                # a token with a space inside needs a tab separator
+                lines.append(f"{word}\t{tag}\n" if any(c.isspace() for c in word) else f"{word} {tag}\n")
             if lines:
                 out.extend(lines)
                 out.append("\n")

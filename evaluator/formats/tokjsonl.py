@@ -11,11 +11,10 @@ import json
 from pathlib import Path
 from typing import Iterable
 
-from evaluator.errors import InputFormatError
-from evaluator.formats._common import Problems, iter_jsonl, token_tuples
+from evaluator.formats._common import Problems, iter_jsonl
 from evaluator.formats.base import ReadOptions, register
-from evaluator.formats.conll import check_tags, detect_scheme, normalize_scheme, spans_to_tags, split_tag, \
-    tags_to_spans
+from evaluator.formats.conll import check_tags, detect_scheme, normalize_scheme, split_tag, \
+    tags_to_spans, word_tags
 from evaluator.records import Record, text_from_tokens
 
 
@@ -74,14 +73,7 @@ class TokenJsonlFormat:
               lang: str = "en") -> None:
         with open(path, "w", encoding="utf-8") as fh:
             for n, rec in enumerate(records, 1):
-                tokens = token_tuples(rec, lang)
-                try:
-                    tags = spans_to_tags(tokens, rec.spans, scheme=scheme)
-                except ValueError as err:
-                    raise InputFormatError(f"record {n}: {err}", path=str(path),
-                                           hint="snap the spans to token boundaries before writing") from None
-                keep = [(rec.text[t.start:t.end], tag) for t, tag in zip(tokens, tags)
-                        if rec.text[t.start:t.end].strip()]
+                keep = word_tags(rec, n, path, scheme=scheme, lang=lang)
                 obj = {"tokens": [w for w, _ in keep], "tags": [t for _, t in keep]}
                 fh.write(json.dumps(obj, ensure_ascii=False) + "\n")
 

@@ -106,20 +106,12 @@ def _randomization(design: _Design, resamples: int, rng: np.random.Generator,
     while done < resamples:
         m = min(chunk, resamples - done)
         if n == 0:  # identical systems: every permutation is the observed one
-            ma = design.metrics(np.repeat(sum_a[None, :], m, axis=0))
-            mb = design.metrics(np.repeat(sum_b[None, :], m, axis=0))
-            for name, obs in observed.items():
-                d = mb[name] - ma[name]
-                ok = ~np.isnan(d)
-                c = out.setdefault(name, [0, 0])
-                c[0] += int(np.sum(np.abs(d[ok]) >= abs(obs) - _EPS))
-                c[1] += int(ok.sum())
-            done += m
-            continue
-        # one random bit per (permutation, document): 1 = swap the two systems' counts of that document
-        bits = rng.integers(0, 256, size=(m * n + 7) // 8, dtype=np.uint8)
-        swaps = np.unpackbits(bits)[: m * n].reshape(m, n).astype(dtype)
-        moved = (swaps @ diff_t).astype(np.float64)
+            moved = np.zeros((m, sum_a.shape[0]))
+        else:
+            # one random bit per (permutation, document): 1 = swap the two systems' counts of that document
+            bits = rng.integers(0, 256, size=(m * n + 7) // 8, dtype=np.uint8)
+            swaps = np.unpackbits(bits)[: m * n].reshape(m, n).astype(dtype)
+            moved = (swaps @ diff_t).astype(np.float64)
         ma = design.metrics(sum_a[None, :] + moved)
         mb = design.metrics(sum_b[None, :] - moved)
         for name, obs in observed.items():
