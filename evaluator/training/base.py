@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Protocol, Sequence
 
 from evaluator.errors import ConfigError, EvaluatorError, IntegrityError
+from evaluator.progress import Cancelled
 from evaluator.records import Record, Span
 
 #: ``progress(step, total, loss, score)``; ``loss``/``score`` are ``None`` until known
@@ -35,10 +36,8 @@ CONFIG_FILE = "config.json"
 META_FILE = "meta.json"
 
 
-class TrainingCancelled(EvaluatorError):
+class TrainingCancelled(Cancelled):
     """Training was cancelled through its cancel flag; nothing was kept."""
-
-    code = "cancelled"
 
 
 @dataclass
