@@ -1,16 +1,14 @@
 """Streamlit entry point: navigation over pages/ and the shared sidebar (workspace, annotator). Nothing else.
 
-Run with ``make run`` or ``streamlit run app.py``. Pages are registered in PAGES; a page whose file does not
-exist yet is left out, so adding a page is one line here plus its file.
+Run with ``make run`` or ``streamlit run app.py``. Pages are registered in PAGES: adding a page is one line here
+plus its file.
 """
-from pathlib import Path
 
 import streamlit as st
 
 import ui
 from evaluator.workspace import default_workspace_path
 
-HERE = Path(__file__).resolve().parent
 
 #: (file, title, emoji icon) in menu order; emoji only (material icons need a font download)
 PAGES = [
@@ -19,14 +17,12 @@ PAGES = [
     ("pages/gold.py", "Gold sets", "🥇"),
     ("pages/train.py", "Train", "🏋️"),
     ("pages/evaluate.py", "Evaluate", "📊"),
-    ("pages/ab.py", "A/B test", "🆚"),
-    ("pages/reports.py", "Reports", "📄"),
 ]
 
 st.set_page_config(page_title="evaluator", page_icon="⚖️", layout="wide")
 
 page = st.navigation([st.Page(file, title=title, icon=icon, default=(i == 0))
-                      for i, (file, title, icon) in enumerate(PAGES) if (HERE / file).exists()])
+                      for i, (file, title, icon) in enumerate(PAGES)])
 
 with st.sidebar:
     ui.kept_text_input("Workspace folder", ui.WORKSPACE, default=str(default_workspace_path()),

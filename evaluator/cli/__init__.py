@@ -113,12 +113,9 @@ def progress_printer(label: str) -> Callable[[float, str], None]:
     return _cb
 
 
-# command modules register themselves on `main`
+# command modules register themselves on `main` (one import line per module)
 from evaluator.cli import data as _data  # noqa: E402,F401
-
-for _mod in ("demo", "scoring", "training", "evaluation", "abtest", "reporting"):
-    try:
-        __import__(f"evaluator.cli.{_mod}")
-    except ModuleNotFoundError as _err:  # a module not written yet
-        if _err.name != f"evaluator.cli.{_mod}":
-            raise
+from evaluator.cli import demo as _demo  # noqa: E402,F401
+from evaluator.cli import evaluation as _evaluation  # noqa: E402,F401
+from evaluator.cli import scoring as _scoring  # noqa: E402,F401
+from evaluator.cli import training as _training  # noqa: E402,F401
