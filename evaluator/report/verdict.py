@@ -81,6 +81,13 @@ def _better_clause(verdict: str, d: float, lo: float, hi: float, *, a_name: str,
     return f"{better} is better than {worse} by {_pts(gap)} {what} points ({interval} {_pts(glo)} to {_pts(ghi)})"
 
 
+def _unit_words(unit: str | None) -> str | None:
+    """What was resampled, for a sentence (``None`` for plain rows: the caller did not name them)."""
+    if not unit or unit == "row":
+        return None
+    return unit if unit.endswith("s") else f"{unit}s"
+
+
 def resamples_warning(res: dict[str, Any]) -> str | None:
     """A sentence when a comparison used fewer than :data:`MIN_RESAMPLES` bootstrap resamples, else ``None``."""
     n = res.get("resamples")
@@ -129,9 +136,11 @@ def describe(res: dict[str, Any], *, name_a: str = "A", name_b: str = "B", alpha
             out.append(f"No evidence of a difference: {b_name} minus {a_name} is {_pts(d)} {what} points "
                        f"({interval}); {chance} (p = {format_p(p)}).")
     if res.get("p_bootstrap") is not None or res.get("p_randomization") is not None:
+        unit = _unit_words(res.get("unit"))
         out.append(f"Paired bootstrap p = {format_p(res.get('p_bootstrap'))}, approximate randomization "
-                   f"p = {format_p(res.get('p_randomization'))} ({res.get('resamples', 0):,} resamples, seed "
-                   f"{res.get('seed')}); the verdict needs p < {alpha} and an interval that excludes 0.")
+                   f"p = {format_p(res.get('p_randomization'))} ({res.get('resamples', 0):,} resamples"
+                   f"{' of ' + unit if unit else ''}, seed {res.get('seed')}); the verdict needs p < {alpha} and an "
+                   "interval that excludes 0.")
     warning = resamples_warning(res)
     if warning:
         out.append(warning)
@@ -227,7 +236,7 @@ def describe_iteration(res: dict[str, Any], *, name_a: str = "A", name_b: str = 
     verdict, d = res.get("verdict"), res.get("delta")
     lo, hi = res.get("ci95") or (None, None)
     runs = res.get("runs") or {"a": [], "b": []}
-    n_a, n_b = len(runs.get("a") or []), len(runs.get("b") or []),
+    n_a, n_b = len(runs.get("a") or []), len(runs.get("b") or [])
     over = (f"mean over {_plural(n_a, 'run')} each" if n_a == n_b
             else f"mean over {_plural(n_a, 'run')} of A and {_plural(n_b, 'run')} of B")
     out: list[str] = []
@@ -262,9 +271,10 @@ def describe_iteration(res: dict[str, Any], *, name_a: str = "A", name_b: str = 
     if res.get("kind") == "runs" and verdict != "undefined":
         spread = "; ".join(f"{n}: " + ", ".join(_pts(x, sign=False) for x in runs.get(k) or [] if x is not None)
                            for k, n in (("a", a_name), ("b", b_name)))
-        out.append(f"Runs ({what} x 100) {spread}. {res.get('resamples', 0):,} resamples of runs and gold "
-                   f"{res.get('unit', 'unit')}s ({res.get('units')}), seed {res.get('seed')}; the verdict needs "
-                   f"p < {res.get('alpha', ALPHA)} and an interval that excludes 0.")
+        unit = _unit_words(res.get("unit")) or "gold rows"
+        out.append(f"Runs ({what} x 100) {spread}. {res.get('resamples', 0):,} resamples of runs and of {unit} "
+                   f"({res.get('units')}), seed {res.get('seed')}; the verdict needs p < {res.get('alpha', ALPHA)} "
+                   "and an interval that excludes 0.")
     aso_res = res.get("aso")
     if aso_res:
         signal = {"b_better": f"{b_name}'s runs almost always score higher",

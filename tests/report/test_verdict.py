@@ -141,3 +141,11 @@ def test_verdict_record_for_every_kind_and_the_resamples_warning():
 
 def test_doc_examples():
     assert doctest.testmod(V).failed == 0
+
+
+def test_the_resampled_unit_is_named():
+    words = V.describe(_res(0.03, 0.01, 0.05, unit="document"))
+    assert "(10,000 resamples of documents, seed 1)" in words[1]
+    assert "(10,000 resamples, seed 1)" in V.describe(_res(0.03, 0.01, 0.05, unit="row"))[1]
+    it = V.describe_iteration(_iteration("improved", 0.08, 0.03, 0.13, 0.004))
+    assert any("resamples of runs and of documents (231)" in s for s in it)
