@@ -20,7 +20,7 @@ Run:  .venv/bin/python bench/sim_iteration.py [--part textcat,spacy,clustered] [
    The per-label line is counted under the old rule (any label's 95% interval excludes 0) and the new one
    (Holm-adjusted p < 0.05 and the simultaneous interval excludes 0).
 
-Rates come with a 95% Wilson interval. Needs ../shared/data. Prints markdown; takes 20-40 minutes on 2 cores
+Rates come with a 95% Wilson interval. Needs ../shared/data. Prints its figures; about 20 minutes of CPU on 2 cores
 (``--quick``: a few minutes, fewer runs and pairs).
 """
 from __future__ import annotations
@@ -269,12 +269,12 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--part", default="textcat,spacy,clustered")
     ap.add_argument("--quick", action="store_true", help="fewer runs, splits and pairs (a smoke run)")
-    ap.add_argument("--resamples", type=int, default=2000)
+    ap.add_argument("--resamples", type=int, default=1000)
     ap.add_argument("--textcat-runs", type=int, default=40)
-    ap.add_argument("--splits", type=int, default=1000)
+    ap.add_argument("--splits", type=int, default=400)
     ap.add_argument("--spacy-small", type=int, default=6)
     ap.add_argument("--spacy-large", type=int, default=5)
-    ap.add_argument("--pairs", type=int, default=500)
+    ap.add_argument("--pairs", type=int, default=300)
     args = ap.parse_args()
     if args.quick:
         args.textcat_runs, args.splits, args.pairs, args.resamples = 8, 40, 20, 500
