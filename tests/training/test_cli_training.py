@@ -92,7 +92,7 @@ def test_evaluate_all_reports_a_model_it_cannot_score_and_scores_the_rest(cli_ru
     import json as _json
 
     from evaluator.importer import export_records
-    from evaluator.training import add_model, list_models, train_round
+    from evaluator.models import add_model, list_models, train_round
 
     train_round(ws, 1, trainer="crf-ner", name="crf-for-skip-test", config={"max_iterations": 20})
     gold_name = _json.loads(cli_runner("gold", "list", "--workspace", ws.path, "--json").output)[0]["name"]

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from evaluator.errors import ConfigError
-from evaluator.training.curve import (
+from evaluator.scoring.curves import (
     FLAT, HELPS, CurveRun, _as_counts, check_plan, nested_subsets, paired_compare, summarize_curve,
 )
 
