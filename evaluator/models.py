@@ -23,14 +23,14 @@ import shutil
 import tempfile
 import threading
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from evaluator import db
 from evaluator.errors import AlreadyExistsError, ConfigError, IntegrityError, NotFoundError
-from evaluator.progress import Progress, report
+from evaluator.progress import Progress, check_cancel, part, report
 from evaluator.training.base import Predictor, artifact_hash, get_trainer, trainer_for, verify_artifact
 from evaluator.workspace import Workspace
 
@@ -275,6 +275,100 @@ def train_round(ws: Workspace, round: int, *, trainer: str | None = None, seed: 
     return out
 
 
+def _weights_hash(ws: Workspace, model: dict[str, Any]) -> str:
+    """sha256 of a trained model's ``model/`` folder (its weights), without the metadata files."""
+    return artifact_hash(artifact_dir(ws, model["artifact_path"]) / "model")
+
+
+def run_name(base: str, seed: int) -> str:
+    """The name of one run of a candidate: ``base`` for seed 0, ``base-s<seed>`` for the others."""
+    return base if seed == 0 else f"{base}-s{seed}"
+
+
+def candidate_key(model: dict[str, Any]) -> tuple | None:
+    """(trainer, cumulative, config overrides, lang, round) of a trained model: the runs of one candidate share
+    it; None for models trained elsewhere."""
+    if model.get("kind") != "trained" or model.get("round") is None:
+        return None
+    cfg = model.get("config") or {}
+    return (model["trainer"], bool(cfg.get("cumulative", True)), _config_key(cfg.get("overrides")), cfg.get("lang"),
+            model["round"])
+
+
+def runs_of(ws: Workspace, name: str) -> list[dict[str, Any]]:
+    """Every run (seed) of the candidate that model ``name`` belongs to, by seed (just ``name`` for a model
+    trained elsewhere)."""
+    models = list_models(ws)
+    me = next((m for m in models if m["name"] == name), None)
+    if me is None:
+        get_model(ws, name)  # raises NotFoundError with the known names
+    key = candidate_key(me)
+    if key is None:
+        return [me]
+    return sorted((m for m in models if candidate_key(m) == key), key=lambda m: (m["seed"] or 0, m["id"]))
+
+
+def train_runs(ws: Workspace, round: int, *, seeds: Sequence[int] = (0,), trainer: str | None = None,
+               cumulative: bool = True, config: dict[str, Any] | None = None, name: str | None = None,
+               progress: Progress | None = None, cancel: threading.Event | None = None) -> dict[str, Any]:
+    """Train one candidate (rounds, trainer, config) with several seeds: one registered model per seed.
+
+    Runs that exist already (same candidate, round and seed) are kept, not trained again. A trainer whose first
+    two runs come out with the same artifact hash is deterministic: the seed changes nothing, so it is trained
+    once and the result says so (``deterministic: True``). Names: ``name`` (default ``round-<k>-<trainer>``) for
+    seed 0, ``<name>-s<seed>`` for the others. Returns ``{"candidate", "runs" (model descriptions, by seed),
+    "trained", "reused", "deterministic", "message"}``.
+    """
+    seeds = list(dict.fromkeys(int(s) for s in seeds))
+    if not seeds:
+        raise ConfigError("No seeds to train.", hint="e.g. --seeds 3 (seeds 0, 1, 2) or --seeds 0,1,2")
+    tr = trainer_for(ws.task, trainer)
+    base = check_name(name or (f"round-{round}-{tr.name}" if cumulative else f"round-{round}-only-{tr.name}"))
+    by_seed: dict[int, dict[str, Any]] = {}
+    trained: list[str] = []
+    deterministic = False
+    for i, seed in enumerate(seeds):
+        check_cancel(cancel, "Training")
+        existing = [m for m in list_models(ws) if m["kind"] == "trained" and m["round"] == round
+                    and m["trainer"] == tr.name and m["seed"] == seed
+                    and bool((m["config"] or {}).get("cumulative", True)) == cumulative
+                    and _config_key((m["config"] or {}).get("overrides")) == _config_key(config)]
+        if existing:
+            by_seed[seed] = existing[0]
+            continue
+        report(progress, i, len(seeds), f"run {i + 1}/{len(seeds)}: seed {seed}")
+        model = train_round(ws, round, trainer=tr.name, seed=seed, cumulative=cumulative, config=config,
+                            name=run_name(base, seed),
+                            progress=part(progress, start=i, size=1, total=len(seeds)), cancel=cancel)
+        # the model files themselves (the artifact also holds meta.json, which records the seed)
+        same = [m for m in by_seed.values() if _weights_hash(ws, m) == _weights_hash(ws, model)]
+        if same:  # a second seed gave the very same model: the trainer ignores the seed
+            delete_model(ws, model["name"])
+            deterministic = True
+            break
+        by_seed[seed] = model
+        trained.append(model["name"])
+    runs = [by_seed[s] for s in sorted(by_seed)]
+    if deterministic:
+        first = runs[0]
+        with ws.engine.begin() as conn:
+            conn.execute(db.models.update().where(db.models.c.id == first["id"])
+                         .values(config={**(first["config"] or {}), "deterministic": True}))
+        runs = [_get(ws, first["id"])]
+        message = (f"{tr.name} is deterministic: seeds {seeds[0]} and {seeds[1]} gave the same model "
+                   f"(artifact {first['artifact_hash'][:12]}), so it was trained once; its iteration verdict is "
+                   "the paired test over the gold documents.")
+    else:
+        message = (f"{len(runs)} run(s) of {base}: {len(trained)} trained, {len(runs) - len(trained)} kept from "
+                   "before.")
+    report(progress, len(seeds), len(seeds), message)
+    return {"candidate": {"trainer": tr.name, "round": round, "cumulative": cumulative, "config": config or {},
+                          "name": base},
+            "runs": runs, "trained": trained, "reused": [m["name"] for m in runs if m["name"] not in trained],
+            "deterministic": deterministic or any((m["config"] or {}).get("deterministic") for m in runs),
+            "message": message}
+
+
 # ------------------------------------------------------------------------------------------------ external
 
 def add_model(ws: Workspace, path: str | Path, *, name: str, format: str | None = None) -> dict[str, Any]:
@@ -423,5 +517,6 @@ def load_model(ws: Workspace, name: str) -> Predictor:
         return pred
 
 
-__all__ = ["KINDS", "add_model", "artifact_dir", "check_name", "delete_model", "free_name", "get_model",
-           "list_models", "load_model", "model_row", "previous_model", "rename_model", "train_round"]
+__all__ = ["KINDS", "add_model", "artifact_dir", "candidate_key", "check_name", "delete_model", "free_name",
+           "get_model", "list_models", "load_model", "model_row", "previous_model", "rename_model", "run_name",
+           "runs_of", "train_round", "train_runs"]

@@ -36,6 +36,17 @@ def _ints(value: str) -> list[int]:
         raise ConfigError(f"Bad list of integers {value!r}.", hint="e.g. 0,1,2") from None
 
 
+def _seeds(value: str) -> list[int]:
+    """``--seeds``: a count (``3`` = seeds 0, 1, 2) or a comma-separated list."""
+    value = value.strip()
+    if value.isdigit() and "," not in value:
+        n = int(value)
+        if n < 1:
+            raise ConfigError("--seeds 0 trains nothing.", hint="e.g. --seeds 3")
+        return list(range(n))
+    return _ints(value)
+
+
 def _fmt(x) -> str:
     return "-" if x is None else f"{x:.3f}"
 
@@ -45,6 +56,10 @@ def _fmt(x) -> str:
 @click.option("--trainer", default=None, help="Trainer name (see `evaluator trainers`); default by task: "
                                               "spacy-ner or sklearn-textcat.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Random seed (data split, initialisation).")
+@click.option("--seeds", default=None, metavar="N|S1,S2,...",
+              help="Train several runs (one model per seed) so that an iteration can be told from seed luck: a "
+                   "count (3 = seeds 0,1,2) or a list (0,1,2). Existing runs are kept; a deterministic trainer is "
+                   "trained once.")
 @click.option("--only-round", is_flag=True, help="Train on round N only instead of rounds 1..N.")
 @click.option("--name", default=None, help="Model name (default: round-<N>-<trainer>).")
 @click.option("--config", "config", default=None,
@@ -53,20 +68,39 @@ def _fmt(x) -> str:
               help="spacy-ner/spacy-textcat: start from this spaCy pipeline folder instead of a blank one.")
 @workspace_options
 @json_option
-def train(ws, round_, trainer, seed, only_round, name, config, base_model, as_json):
-    """Train a model on the accepted annotations of a round and register it.
+def train(ws, round_, trainer, seed, seeds, only_round, name, config, base_model, as_json):
+    """Train a model on the accepted annotations of a round and register it (with --seeds: one model per seed).
 
     \b
     Examples:
       evaluator train --round 3
+      evaluator train --round 3 --seeds 3              # round-3-spacy-ner, -s1, -s2
       evaluator train --round 3 --trainer crf-ner --json
       evaluator train --round 2 --base-model training/model-best --name round-2-from-base
     """
-    from evaluator.models import train_round
+    from evaluator.models import run_name, train_round, train_runs
 
     cfg = _config(config)
     if base_model:
         cfg = {**(cfg or {}), "base_model": str(Path(base_model).resolve())}
+    if seeds is not None:
+        seed_list = _seeds(seeds)
+        with progress_bar("train", quiet=as_json) as progress:
+            res = train_runs(ws, round_, seeds=seed_list, trainer=trainer, cumulative=not only_round, config=cfg,
+                             name=name, progress=progress)
+
+        def human_runs(d):
+            for m in d["runs"]:
+                click.echo(f"{m['name']:<32} seed {m['seed']:<4} artifact {m['artifact_hash'][:12]}"
+                           + ("  (kept from before)" if m["name"] in d["reused"] else ""))
+            click.echo(d["message"])
+
+        emit(res, as_json, human_runs)
+        return
+    if name is None and seed != 0:
+        from evaluator.training.base import trainer_for
+        tname = trainer_for(ws.task, trainer).name
+        name = run_name(f"round-{round_}-{tname}" if not only_round else f"round-{round_}-only-{tname}", seed)
     with progress_bar("train", quiet=as_json) as progress:
         res = train_round(ws, round_, trainer=trainer, seed=seed, cumulative=not only_round, config=cfg,
                           name=name, progress=progress)

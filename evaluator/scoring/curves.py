@@ -233,6 +233,7 @@ def learning_curve(ws: Workspace, *, trainer: str | None = None, round: int | No
     counts training runs.
     """
     from evaluator.gold import gold_records
+    from evaluator.predictions import predictions_for
     from evaluator.results import get_result, put_result, result_key
     from evaluator.scoring.evaluate import counts_for
     from evaluator.store import rounds as list_rounds, training_records
@@ -261,6 +262,8 @@ def learning_curve(ws: Workspace, *, trainer: str | None = None, round: int | No
 
     labels = sorted(set(ws.labels) | ({s.label for r in gold_recs for s in r.spans} if task == "ner"
                                       else {r.label for r in gold_recs if r.label}))
+    # the 100% point of a seed is the registered run of the same candidate, when there is one: reuse it
+    registered = _registered_runs(ws, trainer=trainer, round=round, config=config, train_hash=plan["train_hash"])
     total = len(fr) * len(sd)
     runs: list[CurveRun] = []
     done = 0
@@ -271,17 +274,23 @@ def learning_curve(ws: Workspace, *, trainer: str | None = None, round: int | No
             subsets = nested_subsets(len(records), fr, seed=s)
             for f in fr:
                 check_cancel(cancel, "The learning curve")
-                report(progress, done, total, f"run {done + 1}/{total}: training on {int(f * 100)}% of the data, "
-                                              f"seed {s}")
                 sub = [records[i] for i in subsets[f]]
-                out_dir = scratch / f"f{f}-s{s}"
-                res = tr.train(sub, labels=ws.labels or None, lang=ws.lang, config=config, seed=s,
-                               out_dir=out_dir, cancel=cancel)
-                preds = tr.load(out_dir, expected_hash=res.artifact_hash).predict(gold_recs)
+                model = registered.get(s) if f >= 1.0 else None
+                if model is not None:
+                    report(progress, done, total, f"run {done + 1}/{total}: 100% of the data, seed {s}: the "
+                                                  f"registered model {model}")
+                    preds = predictions_for(ws, model, f"gold:{gold}@{info['version']}", gold_recs)
+                else:
+                    report(progress, done, total, f"run {done + 1}/{total}: training on {int(f * 100)}% of the "
+                                                  f"data, seed {s}")
+                    out_dir = scratch / f"f{f}-s{s}"
+                    res = tr.train(sub, labels=ws.labels or None, lang=ws.lang, config=config, seed=s,
+                                   out_dir=out_dir, cancel=cancel)
+                    preds = tr.load(out_dir, expected_hash=res.artifact_hash).predict(gold_recs)
+                    shutil.rmtree(out_dir, ignore_errors=True)
                 counts = counts_for(task, gold_recs, preds, labels=labels, lang=ws.lang)
                 f1 = counts.report()["micro"]["f1"]
-                runs.append(CurveRun(fraction=f, seed=s, examples=len(sub), f1=f1, counts=counts))
-                shutil.rmtree(out_dir, ignore_errors=True)
+                runs.append(CurveRun(fraction=f, seed=s, examples=len(sub), f1=f1, counts=counts, model=model))
                 done += 1
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
@@ -294,6 +303,24 @@ def learning_curve(ws: Workspace, *, trainer: str | None = None, round: int | No
     result = put_result(ws, "curve", key, result, settings=plan, collection_id=info["id"],
                         gold_hash=info["gold_hash"])
     return {**result, "reused": False}
+
+
+def _registered_runs(ws: Workspace, *, trainer: str, round: int, config: dict[str, Any] | None,
+                     train_hash: str) -> dict[int, str]:
+    """seed -> name of a registered model trained by ``trainer`` with ``config`` on exactly these records."""
+    import json
+
+    from evaluator.models import list_models
+
+    want = json.dumps(config or {}, sort_keys=True, default=str)
+    out: dict[int, str] = {}
+    for m in list_models(ws):
+        cfg = m.get("config") or {}
+        if (m["kind"] == "trained" and m["trainer"] == trainer and m["round"] == round
+                and m["train_hash"] == train_hash and m["seed"] is not None
+                and json.dumps(cfg.get("overrides") or {}, sort_keys=True, default=str) == want):
+            out.setdefault(int(m["seed"]), m["name"])
+    return out
 
 
 def _now() -> str:
