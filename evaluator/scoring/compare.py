@@ -82,6 +82,12 @@ def compare_models(ws: Workspace, gold: str, model_a: str, model_b: str, *, vers
                 "sentences": describe(res, name_a=model_a, name_b=model_b)})
     if hit is not None and hit.refused:
         res["note"] = hit.refused
+    same_data = bool(ma.get("train_hash")) and ma.get("train_hash") == mb.get("train_hash")
+    res["same_training_data"] = same_data
+    if same_data:
+        res["sentences"].insert(0, f"{model_a} and {model_b} were trained on the same data (training-data hash "
+                                   f"{ma['train_hash'][:12]}): whatever the numbers below say, their difference is "
+                                   "training noise (seed, order), not data.")
     overlap = {n: int((m.get("gold_overlap") or {}).get(gold, 0)) for n, m in ((model_a, ma), (model_b, mb))}
     res["gold_overlap"] = overlap
     for n, k in overlap.items():

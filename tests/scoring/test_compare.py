@@ -245,3 +245,19 @@ def test_compare_to_previous_calls_a_significant_drop_a_better(trained):
     assert row["verdict"] == "a_better"
     same = compare_to_previous(trained, GOLD, [B, B], resamples=200)[0]
     assert same["verdict"] == "no_difference"
+
+
+def test_two_seeds_of_the_same_round_are_training_noise_not_data(tmp_path):
+    """Two spaCy runs on the same round differ by seed alone: the comparison says so, whatever its p-value."""
+    from evaluator.demo import build_demo
+    from evaluator.models import train_runs
+    from evaluator.workspace import open_workspace
+
+    build_demo(tmp_path / "news", task="textcat")
+    ws = open_workspace(tmp_path / "news")
+    quick = {"training.max_steps": 30, "training.eval_frequency": 10}
+    a, b = train_runs(ws, 1, seeds=[0, 1], trainer="spacy-textcat", config=quick)["runs"]
+    res = compare_models(ws, GOLD, a["name"], b["name"], resamples=300)
+    assert res["same_training_data"] is True
+    assert res["sentences"][0].startswith(f"{a['name']} and {b['name']} were trained on the same data")
+    assert "training noise" in res["sentences"][0]
