@@ -48,7 +48,9 @@ def test_a_model_compared_with_itself(trained):
     assert res["delta"] == 0 and res["ci95"] == [0.0, 0.0]
     assert res["p_bootstrap"] == 1 and res["p_randomization"] == 1
     assert res["verdict"] == "no_difference"
-    assert res["sentences"][0].startswith("No evidence of a difference") and "(p = 1)" in res["sentences"][0]
+    # a model against itself has the same training data: that sentence comes first, then the test's
+    assert res["same_training_data"] and "training noise" in res["sentences"][0]
+    assert res["sentences"][1].startswith("No evidence of a difference") and "(p = 1)" in res["sentences"][1]
     assert all(v["delta"] in (0, None) for v in res["per_label"].values())
 
 
