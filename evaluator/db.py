@@ -135,6 +135,61 @@ evaluations = sa.Table(
     sa.UniqueConstraint("model_id", "collection_id", "settings_key", name="uq_evaluation"),
 )
 
+# Blind A/B preference sessions (evaluator/ab.py). A session draws the examples of one target in a seeded order
+# (ab_items, one row per example, prepared in small batches: predicted, compared, sides assigned); ab_judgments
+# holds one row per (item, annotator): written when the item is served (choice NULL: waiting for an answer) and
+# filled by the judgment.
+ab_sessions = sa.Table(
+    "ab_sessions", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("owner", sa.String(100), nullable=False),
+    sa.Column("task", sa.String(10), nullable=False),
+    sa.Column("source", sa.String(200), nullable=False),  # pool | round:N | gold:NAME@V
+    sa.Column("collection_id", sa.Integer, sa.ForeignKey("collections.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("gold_hash", sa.String(64)),
+    sa.Column("models", JSONText, nullable=False),  # [{"name", "id", "artifact_hash"}, ...] in the order given
+    sa.Column("blind", JSONText, nullable=False),  # letter per model (random, not seeded), shown until revealed
+    sa.Column("settings", JSONText, nullable=False),  # seed, overlap, judges, max_items, alpha, ...
+    sa.Column("size", sa.Integer, nullable=False),  # examples drawn
+    sa.Column("created_at", sa.String(40), nullable=False, default=utcnow),
+)
+
+ab_items = sa.Table(
+    "ab_items", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("session_id", sa.Integer, sa.ForeignKey("ab_sessions.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("token", sa.String(40), nullable=False, unique=True),  # the opaque item id given out
+    sa.Column("position", sa.Integer, nullable=False),
+    sa.Column("example_id", sa.Integer, sa.ForeignKey("examples.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("needed", sa.Integer, nullable=False),  # annotators wanted: 1, or more for shared items
+    sa.Column("coin", sa.Integer, nullable=False),  # 1: the pair's first system goes left
+    sa.Column("state", sa.String(10), nullable=False),  # new | busy | ready | partial | full | skipped
+    sa.Column("state_at", sa.String(60)),
+    sa.Column("claims", sa.Integer, nullable=False, default=0),
+    sa.Column("left_model", sa.Integer),  # index into the session's models
+    sa.Column("right_model", sa.Integer),
+    sa.Column("left_output", JSONText),
+    sa.Column("right_output", JSONText),
+    sa.Column("left_f1", sa.Float),  # per-document F1 against gold (gold sources only)
+    sa.Column("right_f1", sa.Float),
+    sa.Index("ix_ab_items_next", "session_id", "state", "position"),
+)
+
+ab_judgments = sa.Table(
+    "ab_judgments", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("session_id", sa.Integer, sa.ForeignKey("ab_sessions.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("item_id", sa.Integer, sa.ForeignKey("ab_items.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("annotator", sa.String(100), nullable=False),
+    sa.Column("choice", sa.String(10)),  # left | right | tie | neither; NULL while waiting
+    sa.Column("comment", sa.Text),
+    sa.Column("seq", sa.Integer),  # order of judgments within the session
+    sa.Column("served_at", sa.String(40), nullable=False),
+    sa.Column("judged_at", sa.String(40)),
+    sa.UniqueConstraint("item_id", "annotator", name="uq_ab_judgment"),
+    sa.Index("ix_ab_judgments_annotator", "session_id", "annotator"),
+)
+
 schema_migrations = sa.Table(
     "schema_migrations", metadata,
     sa.Column("name", sa.String(200), primary_key=True),
@@ -149,9 +204,60 @@ def _m001_initial(conn: Connection) -> None:
     )
 
 
+def _m010_ab_sessions(conn: Connection) -> None:
+    """The three A/B tables, as explicit DDL (SQLite and PostgreSQL)."""
+    serial = "SERIAL PRIMARY KEY" if conn.dialect.name == "postgresql" else "INTEGER PRIMARY KEY"
+    for ddl in (
+        f"""CREATE TABLE ab_sessions (
+            id {serial},
+            owner VARCHAR(100) NOT NULL,
+            task VARCHAR(10) NOT NULL,
+            source VARCHAR(200) NOT NULL,
+            collection_id INTEGER NOT NULL REFERENCES collections (id) ON DELETE CASCADE,
+            gold_hash VARCHAR(64),
+            models TEXT NOT NULL,
+            blind TEXT NOT NULL,
+            settings TEXT NOT NULL,
+            size INTEGER NOT NULL,
+            created_at VARCHAR(40) NOT NULL)""",
+        f"""CREATE TABLE ab_items (
+            id {serial},
+            session_id INTEGER NOT NULL REFERENCES ab_sessions (id) ON DELETE CASCADE,
+            token VARCHAR(40) NOT NULL UNIQUE,
+            position INTEGER NOT NULL,
+            example_id INTEGER NOT NULL REFERENCES examples (id) ON DELETE CASCADE,
+            needed INTEGER NOT NULL,
+            coin INTEGER NOT NULL,
+            state VARCHAR(10) NOT NULL,
+            state_at VARCHAR(60),
+            claims INTEGER NOT NULL,
+            left_model INTEGER,
+            right_model INTEGER,
+            left_output TEXT,
+            right_output TEXT,
+            left_f1 FLOAT,
+            right_f1 FLOAT)""",
+        "CREATE INDEX ix_ab_items_next ON ab_items (session_id, state, position)",
+        f"""CREATE TABLE ab_judgments (
+            id {serial},
+            session_id INTEGER NOT NULL REFERENCES ab_sessions (id) ON DELETE CASCADE,
+            item_id INTEGER NOT NULL REFERENCES ab_items (id) ON DELETE CASCADE,
+            annotator VARCHAR(100) NOT NULL,
+            choice VARCHAR(10),
+            comment TEXT,
+            seq INTEGER,
+            served_at VARCHAR(40) NOT NULL,
+            judged_at VARCHAR(40),
+            CONSTRAINT uq_ab_judgment UNIQUE (item_id, annotator))""",
+        "CREATE INDEX ix_ab_judgments_annotator ON ab_judgments (session_id, annotator)",
+    ):
+        conn.exec_driver_sql(ddl)
+
+
 #: Ordered, named migrations. Append only.
 MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
     ("001_initial", _m001_initial),
+    ("010_ab_sessions", _m010_ab_sessions),
 ]
 
 

@@ -333,8 +333,9 @@ def _pred_json(p: Prediction) -> dict[str, Any]:
 
 
 def predict(ws: Workspace, model: str, target: str, *, batch_size: int = 256,
-            progress: PredictProgress | None = None) -> dict[str, Any]:
-    """Predict every example of ``target`` (``gold:NAME``, ``pool``, ``round:N``) with ``model``.
+            progress: PredictProgress | None = None, example_ids: Sequence[int] | None = None) -> dict[str, Any]:
+    """Predict every example of ``target`` (``gold:NAME``, ``pool``, ``round:N``) with ``model``; with
+    ``example_ids``, only those examples (e.g. the few an A/B session draws from a large pool).
 
     Predictions are stored per (model, example); examples that already have one are skipped. Returns
     ``{"model", "target", "examples", "computed", "reused", "seconds"}``.
@@ -344,10 +345,17 @@ def predict(ws: Workspace, model: str, target: str, *, batch_size: int = 256,
     started = time.perf_counter()
     with ws.engine.connect() as conn:
         mid = _row(conn, model)["id"]
-    records = load_records(ws, target, answers=None)
+    if example_ids is None:
+        records = load_records(ws, target, answers=None)
+    else:
+        from evaluator.store import records_by_ids
+        with ws.engine.connect() as conn:
+            records = records_by_ids(conn, example_ids)
     with ws.engine.connect() as conn:
-        have = {r[0] for r in conn.execute(sa.select(db.predictions.c.example_id)
-                                           .where(db.predictions.c.model_id == mid))}
+        q = sa.select(db.predictions.c.example_id).where(db.predictions.c.model_id == mid)
+        if example_ids is not None:
+            q = q.where(db.predictions.c.example_id.in_([r.id for r in records]))
+        have = {r[0] for r in conn.execute(q)}
     todo = [r for r in records if r.id not in have]
     total = len(todo)
     if todo:
