@@ -253,26 +253,26 @@ def agreement(units: Sequence[Mapping[Hashable, Hashable]]) -> dict[str, Any]:
 
 # ------------------------------------------------------------------------------------------------ many systems
 
-def _bt_data(comparisons: Sequence[tuple[int, int, str]]) -> list[tuple[int, int]]:
-    """choix pairs: a decisive judgment counts twice, a tie (or "both wrong") once each way (= half a win)."""
-    data: list[tuple[int, int]] = []
-    for i, j, outcome in comparisons:
+def _wins_matrix(n: int, cells: Sequence[tuple[int, int, str]], counts: np.ndarray) -> np.ndarray:
+    """``W[i, j]``: how often i beat j, a tie (or "both wrong") counting half a win each way."""
+    w = np.zeros((n, n))
+    for (i, j, outcome), c in zip(cells, counts):
         if outcome == "a":
-            data += [(i, j), (i, j)]
+            w[i, j] += c
         elif outcome == "b":
-            data += [(j, i), (j, i)]
+            w[j, i] += c
         else:
-            data += [(i, j), (j, i)]
-    return data
+            w[i, j] += c / 2
+            w[j, i] += c / 2
+    return w
 
 
-def _fit(n: int, comparisons: Sequence[tuple[int, int, str]], reg: float) -> np.ndarray:
+def _fit(w: np.ndarray, reg: float) -> np.ndarray:
     import choix
 
-    data = _bt_data(comparisons)
-    if not data:
-        return np.zeros(n)
-    s = np.asarray(choix.ilsr_pairwise(n, data, alpha=reg), dtype=np.float64)
+    if not w.any():
+        return np.zeros(len(w))
+    s = np.asarray(choix.ilsr_pairwise_dense(w, alpha=reg), dtype=np.float64)
     return s - s.mean()
 
 
@@ -280,9 +280,9 @@ def bradley_terry(n_systems: int, comparisons: Sequence[tuple[int, int, str]], *
                   resamples: int = DEFAULT_BT_RESAMPLES, seed: int = DEFAULT_BT_SEED,
                   regularization: float = 0.01) -> dict[str, Any]:
     """Bradley-Terry strengths of ``n_systems`` from ``(i, j, outcome)`` judgments (outcome from i's side:
-    ``"a"`` = i better), fitted with choix's ILSR (ties count half a win each way, a small ridge
-    ``regularization`` keeps strengths finite), with bootstrap 95% intervals: judgments are resampled with
-    replacement ``resamples`` times (seeded) and refitted.
+    ``"a"`` = i better), fitted with choix's ILSR on the matrix of wins (ties count half a win each way; a small
+    ``regularization`` keeps strengths finite), with bootstrap 95% intervals: the judgments are resampled with
+    replacement ``resamples`` times (seeded; drawn as one multinomial over the distinct judgments) and refitted.
 
     Returns ``scores`` (log-strengths, mean 0; None for a system without judgments), ``ci95``, ``rank`` (1 =
     best), ``rank_ci95``, ``order`` (system indices best first), ``p_above`` (``[i][j]``: share of resamples in which
@@ -294,14 +294,16 @@ def bradley_terry(n_systems: int, comparisons: Sequence[tuple[int, int, str]], *
     seen = np.zeros(n_systems, dtype=bool)
     for i, j, _ in comparisons:
         seen[i] = seen[j] = True
-    theta = _fit(n_systems, comparisons, regularization)
-    rng = np.random.default_rng(seed)
+    tally = Counter(comparisons)  # resampling judgments with replacement = a multinomial draw over these cells
+    cells = list(tally)
+    counts = np.array([tally[c] for c in cells], dtype=np.float64)
+    theta = _fit(_wins_matrix(n_systems, cells, counts), regularization)
     m = len(comparisons)
     boot = np.zeros((resamples, n_systems))
     if m:
+        draws = np.random.default_rng(seed).multinomial(m, counts / m, size=resamples)
         for b in range(resamples):
-            idx = rng.integers(0, m, m)
-            boot[b] = _fit(n_systems, [comparisons[k] for k in idx], regularization)
+            boot[b] = _fit(_wins_matrix(n_systems, cells, draws[b]), regularization)
     above = (boot[:, :, None] > boot[:, None, :]).mean(0) + 0.5 * (boot[:, :, None] == boot[:, None, :]).mean(0)
     np.fill_diagonal(above, 0.5)
     ranks = (-boot).argsort(1).argsort(1) + 1  # rank of each system in each resample
