@@ -30,6 +30,7 @@ True
 from __future__ import annotations
 
 import datetime as _dt
+import logging
 import math
 import re
 import secrets
@@ -408,12 +409,43 @@ def _being_prepared(ws: Workspace, sess: dict[str, Any]) -> bool:
     return any(not _older_than(s, BUSY_SECONDS) for s in stamps)
 
 
-def next_item(ws: Workspace, session_id: int, annotator: str) -> dict[str, Any]:
+_PREFETCH: dict[tuple[str, int], threading.Thread] = {}
+_PREFETCH_LOCK = threading.Lock()
+log = logging.getLogger("evaluator.ab")
+
+
+def _prefetch(ws: Workspace, sess: dict[str, Any]) -> None:
+    """Prepare the next batch in a background thread of this process (one per session at a time)."""
+    key = (ws.url, sess["id"])
+
+    def run() -> None:
+        try:
+            _prepare(ws, sess)
+        except Exception:  # the next next_item prepares (and reports) it in the foreground
+            log.warning("preparing A/B items in the background failed", exc_info=True)
+
+    with _PREFETCH_LOCK:
+        running = _PREFETCH.get(key)
+        if running is not None and running.is_alive():
+            return
+        _PREFETCH[key] = threading.Thread(target=run, name=f"ab-prefetch-{sess['id']}", daemon=True)
+        _PREFETCH[key].start()
+
+
+def _open_items(conn, sess: dict[str, Any], limit: int) -> int:
+    it = db.ab_items
+    q = sa.select(it.c.id).where(it.c.session_id == sess["id"], it.c.state == "ready").limit(limit)
+    return conn.execute(sa.select(sa.func.count()).select_from(q.subquery())).scalar_one()
+
+
+def next_item(ws: Workspace, session_id: int, annotator: str, *, prefetch: bool = False) -> dict[str, Any]:
     """The annotator's next item: ``{"done": False, "item_id", "text", "left", "right", "progress", ...}`` with
     outputs as ``{"spans": [{"start", "end", "label"}]}`` or ``{"label": ...}``, or ``{"done": True, ...}`` when
     the session has nothing left for this annotator. Nothing returned names or identifies a model.
 
-    An item served and not yet answered is served again (sessions resume per annotator).
+    An item served and not yet answered is served again (sessions resume per annotator). Items are prepared in
+    batches when none is open; with ``prefetch=True`` (a long-lived process such as the app) the next batch is
+    prepared in a background thread while the annotator looks at this item, so that no click waits for it.
     """
     annotator = _check_annotator(annotator)
     with ws.engine.connect() as conn:
@@ -424,7 +456,13 @@ def next_item(ws: Workspace, session_id: int, annotator: str) -> dict[str, Any]:
             db.lock_for_writing(conn)
             item, resumed = _serve(conn, sess, annotator)
             if item is not None:
-                return _item_json(conn, sess, item, annotator, resumed=resumed)
+                out = _item_json(conn, sess, item, annotator, resumed=resumed)
+                low = prefetch and _open_items(conn, sess, BATCH[min(len(sess["models"]), 3)] // 2) < \
+                    BATCH[min(len(sess["models"]), 3)] // 2
+        if item is not None:
+            if low:
+                _prefetch(ws, sess)
+            return out
         try:
             prepared = _prepare(ws, sess)
         except EvaluatorError as err:  # blinded: the message could name a model

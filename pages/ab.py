@@ -111,7 +111,7 @@ def judging(session_id: int) -> None:
     this fragment, which serves the next item."""
     if abui.ERROR in st.session_state:
         st.error(st.session_state.pop(abui.ERROR))
-    item = ui.call(next_item, ws, session_id, who)
+    item = ui.call(next_item, ws, session_id, who, prefetch=True)
     if item is None:
         return
     live = ui.call(abui.results, ws, session_id, resamples=abui.LIVE_RESAMPLES)
