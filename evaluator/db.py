@@ -158,7 +158,7 @@ ab_items = sa.Table(
     "ab_items", metadata,
     sa.Column("id", sa.Integer, primary_key=True),
     sa.Column("session_id", sa.Integer, sa.ForeignKey("ab_sessions.id", ondelete="CASCADE"), nullable=False),
-    sa.Column("token", sa.String(40), nullable=False, unique=True),  # the opaque item id given out
+    sa.Column("token", sa.String(40), nullable=False),  # the opaque item id given out
     sa.Column("position", sa.Integer, nullable=False),
     sa.Column("example_id", sa.Integer, sa.ForeignKey("examples.id", ondelete="CASCADE"), nullable=False),
     sa.Column("needed", sa.Integer, nullable=False),  # annotators wanted: 1, or more for shared items
@@ -172,6 +172,7 @@ ab_items = sa.Table(
     sa.Column("right_output", JSONText),
     sa.Column("left_f1", sa.Float),  # per-document F1 against gold (gold sources only)
     sa.Column("right_f1", sa.Float),
+    sa.UniqueConstraint("token", name="uq_ab_item_token"),
     sa.Index("ix_ab_items_next", "session_id", "state", "position"),
 )
 
@@ -223,7 +224,7 @@ def _m010_ab_sessions(conn: Connection) -> None:
         f"""CREATE TABLE ab_items (
             id {serial},
             session_id INTEGER NOT NULL REFERENCES ab_sessions (id) ON DELETE CASCADE,
-            token VARCHAR(40) NOT NULL UNIQUE,
+            token VARCHAR(40) NOT NULL,
             position INTEGER NOT NULL,
             example_id INTEGER NOT NULL REFERENCES examples (id) ON DELETE CASCADE,
             needed INTEGER NOT NULL,
@@ -236,7 +237,8 @@ def _m010_ab_sessions(conn: Connection) -> None:
             left_output TEXT,
             right_output TEXT,
             left_f1 FLOAT,
-            right_f1 FLOAT)""",
+            right_f1 FLOAT,
+            CONSTRAINT uq_ab_item_token UNIQUE (token))""",
         "CREATE INDEX ix_ab_items_next ON ab_items (session_id, state, position)",
         f"""CREATE TABLE ab_judgments (
             id {serial},
