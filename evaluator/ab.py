@@ -259,10 +259,15 @@ def _claim_batch(ws: Workspace, sess: dict[str, Any]) -> tuple[str, list[dict[st
             size = min(size, cap - used)
             if size <= 0:
                 return stamp, []
-        rows = conn.execute(sa.select(it.c.id, it.c.example_id, it.c.coin, it.c.state, it.c.state_at)
-                            .where(it.c.session_id == sess["id"], it.c.state.in_(("new", "busy")))
-                            .order_by(it.c.position).limit(size * 4)).mappings().all()
-        rows = [dict(r) for r in rows if r["state"] == "new" or _older_than(r["state_at"], BUSY_SECONDS)][:size]
+        cols = (it.c.id, it.c.example_id, it.c.coin, it.c.state_at)
+        # a batch whose process died long ago first, then new items in order (one index range each)
+        rows = [dict(r) for r in conn.execute(sa.select(*cols).where(
+            it.c.session_id == sess["id"], it.c.state == "busy").order_by(it.c.position).limit(200)).mappings()
+            if _older_than(r["state_at"], BUSY_SECONDS)][:size]
+        if len(rows) < size:
+            rows += [dict(r) for r in conn.execute(sa.select(*cols).where(
+                it.c.session_id == sess["id"], it.c.state == "new").order_by(it.c.position)
+                .limit(size - len(rows))).mappings()]
         if rows:
             conn.execute(it.update().where(it.c.id.in_([r["id"] for r in rows]))
                          .values(state="busy", state_at=stamp))

@@ -89,7 +89,7 @@ def output_html(text: str, output: dict[str, Any], labels: list[str]) -> str:
         c = colors.get(s["label"], "#808495")
         parts.append(html.escape(text[pos:s["start"]]))
         parts.append(f'<mark style="background:{c}33;border:1px solid {c};border-radius:0.3rem;padding:0.1rem '
-                     f'0.25rem">{html.escape(text[s["start"]:s["end"]])} <span style="font-size:0.7rem;'
+                     f'0.25rem;box-decoration-break:clone;-webkit-box-decoration-break:clone">{html.escape(text[s["start"]:s["end"]])} <span style="font-size:0.7rem;'
                      f'font-weight:700;color:{c}">{html.escape(s["label"])}</span></mark>')
         pos = s["end"]
     parts.append(html.escape(text[pos:]))
