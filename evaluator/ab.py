@@ -645,8 +645,10 @@ def results(ws: Workspace, session_id: int, *, reveal: bool = False, items: bool
             for k in range(0, len(ex_ids), 5000):
                 texts.update(dict(conn.execute(sa.select(e.c.id, e.c.text).where(e.c.id.in_(ex_ids[k:k + 5000])))
                                   .all()))
+        current = dict(conn.execute(sa.select(db.models.c.id, db.models.c.name).where(
+            db.models.c.id.in_([m["id"] for m in sess["models"]]))).all())
     st = sess["settings"]
-    models = sess["models"]
+    models = [{**m, "name": current.get(m["id"], m["name"])} for m in sess["models"]]  # renamed since: new name
     k = len(models)
     names = [m["name"] for m in models] if reveal else [f"System {x}" for x in sess["blind"]]
     primary = _primary(judgments)

@@ -335,3 +335,15 @@ def test_a_judgment_acknowledged_before_sigkill_is_kept(tmp_path):
     # and the session goes on where it stopped
     item = ab.next_item(again, sid, "victim")
     assert not item["done"] and item["item_id"] not in acked
+
+
+def test_results_follow_a_renamed_model(small):
+    from evaluator.training import rename_model
+
+    ws, _ = small
+    sid = ab.start_session(ws, ["good", "bad"], source="gold:g", max_items=3, overlap=0)["session_id"]
+    _run(ws, sid, "ann", lambda item: "left")
+    rename_model(ws, "good", "good-v2")
+    res = ab.results(ws, sid, reveal=True)
+    assert {res["pairs"][0]["a"], res["pairs"][0]["b"]} == {"good-v2", "bad"}
+    assert [m["name"] for m in res["models"]] == ["good-v2", "bad"]
