@@ -52,8 +52,8 @@ def serving(pool: int, judgments: int, reference: bool, think: float) -> None:
     from evaluator import ab
     from evaluator.demo import build_demo
     from evaluator.importer import import_file
-    from evaluator.training import train_round
-    from evaluator.training.registry import predict
+    from evaluator.models import train_round
+    from evaluator.predictions import predict
     from evaluator.workspace import open_workspace
 
     root = Path(tempfile.mkdtemp(prefix="bench-ab-"))

@@ -51,9 +51,9 @@ from evaluator.stats import preference as pref
 from evaluator.store import Target, collection_row, parse_target, records_by_ids
 from evaluator.workspace import Workspace
 
-# The model registry's stored predictions (moving to evaluator.predictions / evaluator.scoring with the
-# restructure): the only place this module names them.
-from evaluator.training.registry import counts_for, predict, stored_predictions  # noqa: E402
+# stored predictions of the model registry and the scoring engine's per-document counts
+from evaluator.predictions import predict, stored_predictions  # noqa: E402
+from evaluator.scoring.evaluate import counts_for  # noqa: E402
 
 CHOICES = pref.CHOICES
 #: items prepared (predicted and compared) per batch, for two models and for more
@@ -279,10 +279,7 @@ def _predicted_outputs(ws: Workspace, sess: dict[str, Any], records: list[Record
     ids = [r.id for r in records]
     out = []
     for m in sess["models"]:
-        try:
-            predict(ws, m["name"], sess["source"], example_ids=ids)
-        except sa.exc.IntegrityError:  # another process stored the same predictions a moment ago
-            predict(ws, m["name"], sess["source"], example_ids=ids)
+        predict(ws, m["name"], sess["source"], example_ids=ids)  # safe when another process predicts them too
         out.append([_output(sess["task"], p) for p in stored_predictions(ws, m["name"], records)])
     return out
 

@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from evaluator.cli import emit, json_option, main, progress_printer, workspace_options
+from evaluator.cli import emit, json_option, main, progress_bar, workspace_options
 
 
 @main.group("ab")
@@ -56,10 +56,9 @@ def ab_start(ws, models, source, max_items, seed, overlap, judges, alpha, owner,
     import os
 
     from evaluator.ab import start_session
-    bar = progress_printer("start")
-    res = start_session(ws, models, source=source, max_items=max_items, seed=seed, overlap=overlap, judges=judges,
-                        alpha=alpha, owner=owner or os.environ.get("USER", ""),
-                        progress=lambda d, t, msg="": bar(d / t if t else 1.0, msg))
+    with progress_bar("start", quiet=as_json) as progress:
+        res = start_session(ws, models, source=source, max_items=max_items, seed=seed, overlap=overlap,
+                            judges=judges, alpha=alpha, owner=owner or os.environ.get("USER", ""), progress=progress)
     emit(res, as_json, lambda r: click.echo(
         f"session {r['session_id']}: {len(r['models'])} models on {r['source']} ({r['items']} examples drawn"
         + (f", at most {max_items} judged" if max_items else "") + ")\n"

@@ -16,7 +16,7 @@ MODELS = ["round-1-crf-ner", "round-3-crf-ner"]
 @pytest.fixture(scope="module")
 def trained_path(tmp_path_factory):
     from evaluator.demo import build_demo
-    from evaluator.training import train_round
+    from evaluator.models import train_round
     from evaluator.workspace import open_workspace
 
     path = tmp_path_factory.mktemp("ab") / "demo"

@@ -33,7 +33,7 @@ def ab_workspace(tmp_path_factory):
     """A demo workspace with two CRF models and a session started by its owner ("lead")."""
     from evaluator.ab import start_session
     from evaluator.demo import build_demo
-    from evaluator.training import train_round
+    from evaluator.models import train_round
     from evaluator.workspace import open_workspace
 
     path = tmp_path_factory.mktemp("ab-browser") / "demo"
@@ -47,7 +47,7 @@ def ab_workspace(tmp_path_factory):
 
 def _secrets(ws) -> list[str]:
     """What would identify a model: names, artifact and training-data hashes (whole and short), paths."""
-    from evaluator.training import list_models
+    from evaluator.models import list_models
 
     out = []
     for m in list_models(ws):

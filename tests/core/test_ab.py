@@ -38,7 +38,7 @@ def build(root: Path, *, gold: int = 200, pool: int = 0, db_url: str | None = No
     wrong), ``half`` (right on even texts), ``twin`` (= good except on every fourth text)."""
     from evaluator.gold import freeze
     from evaluator.importer import import_file
-    from evaluator.training import add_model
+    from evaluator.models import add_model
     from evaluator.workspace import init_workspace
 
     ws = init_workspace(root / "ws", task="textcat", labels=LABELS, db_url=db_url)
@@ -101,7 +101,7 @@ def test_identical_outputs_are_skipped_and_counted(small):
 
 def test_next_item_names_no_model(small):
     ws, _ = small
-    from evaluator.training import list_models
+    from evaluator.models import list_models
 
     s = ab.start_session(ws, ["good", "bad"], source="gold:g", seed=0)
     item = ab.next_item(ws, s["session_id"], "ann")
@@ -338,7 +338,7 @@ def test_a_judgment_acknowledged_before_sigkill_is_kept(tmp_path):
 
 
 def test_results_follow_a_renamed_model(small):
-    from evaluator.training import rename_model
+    from evaluator.models import rename_model
 
     ws, _ = small
     sid = ab.start_session(ws, ["good", "bad"], source="gold:g", max_items=3, overlap=0)["session_id"]
