@@ -120,3 +120,16 @@ def pg_database(pg_url):
                 _ENGINES.pop(url).dispose()
             conn.execute(sa.text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
     admin.dispose()
+
+
+def demo_with_models(path: Path, *, rounds=(1, 3), trainer: str = "crf-ner"):
+    """The NER demo workspace at ``path`` with a model per round in ``rounds`` (CRF: about a second each)."""
+    from evaluator.demo import build_demo
+    from evaluator.models import train_round
+    from evaluator.workspace import open_workspace
+
+    build_demo(path)
+    ws = open_workspace(path)
+    for k in rounds:
+        train_round(ws, k, trainer=trainer)
+    return ws

@@ -28,6 +28,16 @@ def ab_group():
 _annotator = click.option("--annotator", required=True, help="Your name (answers are stored per annotator).")
 
 
+def _annotator_command(name: str):
+    """``ab NAME SESSION --annotator NAME [--workspace ...] [--json]``: the commands an annotator runs."""
+    def wrap(func):
+        for deco in (json_option, workspace_options, _annotator, click.argument("session", type=int),
+                     ab_group.command(name)):
+            func = deco(func)
+        return func
+    return wrap
+
+
 @ab_group.command("start")
 @click.option("--models", required=True,
               help="Comma-separated model names (two or more), or round:N for the newest model of round N.")
@@ -75,11 +85,7 @@ def _show_output(text: str, out: dict) -> str:
     return "".join(parts) + text[pos:]
 
 
-@ab_group.command("next")
-@click.argument("session", type=int)
-@_annotator
-@workspace_options
-@json_option
+@_annotator_command("next")
 def ab_next(ws, session, annotator, as_json):
     """Serve your next item: {"item_id", "text", "left", "right"} or {"done": true}. Nothing in it names or
     identifies a model; an item served and not yet judged is served again.
@@ -147,11 +153,7 @@ def ab_judge(ws, session, item_id, annotator, choice, comment, from_stdin, as_js
         f"{'stored' if r['stored'] else 'already stored'}: {r['choice']} ({r['judged_by_you']} judged by you)"))
 
 
-@ab_group.command("undo")
-@click.argument("session", type=int)
-@_annotator
-@workspace_options
-@json_option
+@_annotator_command("undo")
 def ab_undo(ws, session, annotator, as_json):
     """Take back your last judgment; that item is served to you again.
 

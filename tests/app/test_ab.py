@@ -9,21 +9,15 @@ import sqlalchemy as sa
 
 from evaluator import ab, db
 from tests.app.conftest import no_exception, texts
+from tests.conftest import demo_with_models
 
 MODELS = ["round-1-crf-ner", "round-3-crf-ner"]
 
 
 @pytest.fixture(scope="module")
 def trained_path(tmp_path_factory):
-    from evaluator.demo import build_demo
-    from evaluator.models import train_round
-    from evaluator.workspace import open_workspace
-
     path = tmp_path_factory.mktemp("ab") / "demo"
-    build_demo(path)
-    ws = open_workspace(path)
-    for k in (1, 3):
-        train_round(ws, k, trainer="crf-ner")
+    demo_with_models(path, rounds=(1, 3))
     return path
 
 

@@ -14,6 +14,7 @@ import sys
 import pytest
 
 from tests.browser.conftest import REPO, SCREENS, serve_app, wait_until_idle
+from tests.conftest import demo_with_models
 
 pytestmark = pytest.mark.browser
 MODELS = ["round-1-crf-ner", "round-3-crf-ner"]
@@ -32,15 +33,8 @@ _DOM = """() => {
 def ab_workspace(tmp_path_factory):
     """A demo workspace with two CRF models and a session started by its owner ("lead")."""
     from evaluator.ab import start_session
-    from evaluator.demo import build_demo
-    from evaluator.models import train_round
-    from evaluator.workspace import open_workspace
 
-    path = tmp_path_factory.mktemp("ab-browser") / "demo"
-    build_demo(path)
-    ws = open_workspace(path)
-    for k in (1, 3):
-        train_round(ws, k, trainer="crf-ner")
+    ws = demo_with_models(tmp_path_factory.mktemp("ab-browser") / "demo", rounds=(1, 3))
     sid = start_session(ws, MODELS, source="gold:demo-test", max_items=20, seed=1, owner="lead")["session_id"]
     return ws, sid
 
