@@ -17,6 +17,7 @@ PAGES = [
     ("pages/gold.py", "Gold sets", "🥇"),
     ("pages/train.py", "Train", "🏋️"),
     ("pages/evaluate.py", "Evaluate", "📊"),
+    ("pages/report.py", "Report", "📄"),
     ("pages/ab.py", "A/B", "🆚"),
 ]
 
