@@ -17,14 +17,7 @@ st.title("📄 Report")
 st.caption("Each round's candidate against the previous round and the best one so far, over all its runs, on one "
            "frozen gold set; Holm-corrected across every comparison; blind A/B results beside it. Computed once "
            "and stored; download it as one HTML file that opens offline.")
-ws = ui.require_workspace()
-status = ui.call(cache.workspace_status, ws)
-if status is None:
-    st.stop()
-if not status["gold_sets"]:
-    st.info("No gold set yet: import one on the **Data** page (into `gold:NAME`) or split one off a round on the "
-            "**Gold sets** page.")
-    st.stop()
+ws, status = ui_report.workspace_with_gold()
 models = ui.call(cache.models, ws) or []
 trainers = sorted({m["trainer"] for m in models if m["kind"] == "trained" and m["round"] is not None})
 if not trainers:

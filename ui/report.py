@@ -18,6 +18,22 @@ from evaluator.report.export import Mark
 from ui.render import escape_md
 
 
+def workspace_with_gold():
+    """(workspace, status) for a page that needs a gold set; says what to do and stops the page otherwise."""
+    import ui
+    from ui import cache
+
+    ws = ui.require_workspace()
+    status = ui.call(cache.workspace_status, ws)
+    if status is None:
+        st.stop()
+    if not status["gold_sets"]:
+        st.info("No gold set yet: import one on the **Data** page (into `gold:NAME`) or split one off a round on "
+                "the **Gold sets** page.")
+        st.stop()
+    return ws, status
+
+
 def report_key(rep: dict[str, Any]) -> str:
     """The checksum of a report (what its exports are cached by)."""
     from evaluator.results import checksum

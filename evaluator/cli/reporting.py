@@ -7,13 +7,23 @@ import click
 
 from evaluator.cli import emit, gold_option, json_option, main, progress_bar, unit_option, workspace_options
 
-_mode = click.option("--mode", type=click.Choice(["default", "strict"]), default="default", show_default=True,
-                     help="seqeval mode (recorded; spans are explicit in a workspace).")
-_resamples = click.option("--resamples", type=click.IntRange(min=1), default=10_000, show_default=True,
-                          help="Bootstrap resamples (runs and gold documents).")
-_seed = click.option("--seed", type=int, default=12345, show_default=True, help="Random seed of the resampling.")
-_alpha = click.option("--alpha", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=0.05,
-                      show_default=True, help="Significance level of the verdicts (Holm-corrected).")
+_OPTIONS = [
+    click.option("--mode", type=click.Choice(["default", "strict"]), default="default", show_default=True,
+                 help="seqeval mode (recorded; spans are explicit in a workspace)."),
+    click.option("--resamples", type=click.IntRange(min=1), default=10_000, show_default=True,
+                 help="Bootstrap resamples (runs and gold documents)."),
+    click.option("--seed", type=int, default=12345, show_default=True, help="Random seed of the resampling."),
+    click.option("--alpha", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=0.05,
+                 show_default=True, help="Significance level of the verdicts (Holm-corrected)."),
+    unit_option, workspace_options,
+]
+
+
+def statistics_options(func):
+    """--mode, --resamples, --seed, --alpha, --unit and the workspace options."""
+    for option in reversed(_OPTIONS):
+        func = option(func)
+    return func
 
 
 @main.command("report")
@@ -25,12 +35,7 @@ _alpha = click.option("--alpha", type=click.FloatRange(0, 1, min_open=True, max_
 @click.option("--json", "json_path", type=click.Path(dir_okay=False, allow_dash=True), default=None,
               help="Also write every number and setting as JSON to this file ('-' prints it on stdout).")
 @click.option("--trainer", default=None, help="Only the iterations of this trainer (default: every trainer).")
-@_mode
-@_resamples
-@_seed
-@_alpha
-@unit_option
-@workspace_options
+@statistics_options
 def report_cmd(ws, gold, out, markdown_dir, json_path, trainer, mode, resamples, seed, alpha, unit):
     """Which iteration actually improved? Each round's candidate against the previous round and the best one so
     far (over all runs, Holm-corrected), per label and by bucket, with A/B sessions beside it, as one HTML file.
@@ -71,12 +76,7 @@ def report_cmd(ws, gold, out, markdown_dir, json_path, trainer, mode, resamples,
 @click.option("--min-delta", "min_delta", type=float, default=None,
               help="Require an improvement of at least this much F1 (0.01 = one point) with its 95% interval "
                    "above 0; without it the gate only fails a significantly worse candidate.")
-@_mode
-@_resamples
-@_seed
-@_alpha
-@unit_option
-@workspace_options
+@statistics_options
 @json_option
 def gate_cmd(ws, gold, baseline, candidate, min_delta, mode, resamples, seed, alpha, unit, as_json):
     """Release gate for a CI pipeline: exit 0 when the candidate is not significantly worse than the baseline on
