@@ -176,9 +176,9 @@ def ab_beside(sessions: Sequence[dict[str, Any]], runs_a: Sequence[str], runs_b:
            "sentence": p["sentence"], "alpha": (p.get("sequential") or {}).get("alpha")}
     out["signals"] = signals(verdict, preferred)
     if out["signals"] == "conflicting":
-        loser = model_b if verdict == "improved" else model_a
-        out["look_at"] = look_at(s.get("judged_items") or [], loser=loser, winner=model_a if loser == model_b
-                                 else model_b)
+        # the metrics' loser: A when they say B improved, B when it regressed
+        loser, winner = (model_a, model_b) if verdict == "improved" else (model_b, model_a)
+        out["look_at"] = look_at(s.get("judged_items") or [], loser=loser, winner=winner)
     return out
 
 
