@@ -110,33 +110,81 @@ def assert_writable(row) -> None:
                           hint=f"create a new version with: evaluator gold new-version {row['name']}")
 
 
-def records_for(conn: Connection, collection_id: int, *, answers: Iterable[str] | None = ("accept",)) -> list[Record]:
-    """Examples of a collection with their latest annotation applied (``answers=None``: every example)."""
-    e, a = db.examples, db.annotations
-    rows = conn.execute(sa.select(e).where(e.c.collection_id == collection_id).order_by(e.c.position, e.c.id)).mappings().all()
+def latest_annotations(conn: Connection, example_ids: Iterable[int]) -> dict[int, dict]:
+    """The latest annotation row (highest id) of each example that has one."""
+    a = db.annotations
+    ids = list(example_ids)
     latest: dict[int, dict] = {}
-    ids = [r["id"] for r in rows]
     for chunk in range(0, len(ids), 5000):
         part = ids[chunk:chunk + 5000]
         for ann in conn.execute(sa.select(a).where(a.c.example_id.in_(part)).order_by(a.c.id)).mappings():
             latest[ann["example_id"]] = dict(ann)
-    out: list[Record] = []
+    return latest
+
+
+def _record(row, ann: dict | None) -> Record:
+    return Record(
+        text=row["text"],
+        tokens=[Token(s, e_) for s, e_ in row["tokens"]] if row["tokens"] is not None else None,
+        spans=[Span(s, e_, l) for s, e_, l in (ann["spans"] or [])] if ann else [],
+        label=ann["label"] if ann else None,
+        answer=ann["answer"] if ann else "unlabeled",
+        meta=row["meta"] or {},
+        id=row["id"],
+    )
+
+
+def records_for(conn: Connection, collection_id: int, *, answers: Iterable[str] | None = ("accept",)) -> list[Record]:
+    """Examples of a collection with their latest annotation applied (``answers=None``: every example)."""
+    e = db.examples
+    rows = conn.execute(sa.select(e).where(e.c.collection_id == collection_id).order_by(e.c.position, e.c.id)).mappings().all()
+    latest = latest_annotations(conn, [r["id"] for r in rows])
     allowed = set(answers) if answers is not None else None
-    for r in rows:
-        ann = latest.get(r["id"])
-        answer = ann["answer"] if ann else None
-        if allowed is not None and answer not in allowed:
-            continue
-        out.append(Record(
-            text=r["text"],
-            tokens=[Token(s, e_) for s, e_ in r["tokens"]] if r["tokens"] is not None else None,
-            spans=[Span(s, e_, l) for s, e_, l in (ann["spans"] or [])] if ann else [],
-            label=ann["label"] if ann else None,
-            answer=answer or "unlabeled",
-            meta=r["meta"] or {},
-            id=r["id"],
-        ))
-    return out
+    out = [_record(r, latest.get(r["id"])) for r in rows]
+    return out if allowed is None else [r for r in out if r.answer in allowed]
+
+
+def records_by_ids(conn: Connection, example_ids: Iterable[int]) -> list[Record]:
+    """Examples by id, in the order given (unknown ids are left out), with their latest annotation applied."""
+    e = db.examples
+    ids = list(example_ids)
+    rows: dict[int, dict] = {}
+    for chunk in range(0, len(ids), 5000):
+        for r in conn.execute(sa.select(e).where(e.c.id.in_(ids[chunk:chunk + 5000]))).mappings():
+            rows[r["id"]] = r
+    latest = latest_annotations(conn, list(rows))
+    return [_record(rows[i], latest.get(i)) for i in ids if i in rows]
+
+
+def auto_accepted_ids(conn: Connection, example_ids: Iterable[int]) -> set[int]:
+    """Examples whose latest annotation was accepted automatically (above a model-confidence threshold)."""
+    return {i for i, ann in latest_annotations(conn, example_ids).items() if ann.get("source") == "auto"}
+
+
+#: settings key of a round's labeling settings (auto-accept threshold, training on auto-accepted answers)
+_ROUND_SETTINGS = "round-settings:{}"
+ROUND_DEFAULTS = {"auto_accept": None, "auto_model": None, "train_on_auto": True}
+
+
+def round_settings(ws: Workspace, round: int) -> dict:
+    """Labeling settings of a round: ``auto_accept`` (threshold or None), ``auto_model`` and ``train_on_auto``
+    (whether training uses the auto-accepted answers; default True)."""
+    return {**ROUND_DEFAULTS, **(ws.get_setting(_ROUND_SETTINGS.format(int(round))) or {})}
+
+
+def set_round_settings(ws: Workspace, round: int, **changes) -> dict:
+    """Change labeling settings of a round (keys of :data:`ROUND_DEFAULTS`); returns them all."""
+    unknown = sorted(set(changes) - set(ROUND_DEFAULTS))
+    if unknown:
+        raise ConfigError(f"Unknown round setting(s): {', '.join(unknown)}.",
+                          hint=f"known: {', '.join(ROUND_DEFAULTS)}")
+    threshold = changes.get("auto_accept")
+    if threshold is not None and not 0 < float(threshold) <= 1:
+        raise ConfigError(f"The auto-accept threshold must be above 0 and at most 1, got {threshold}.",
+                          hint="e.g. 0.9; leave it empty to review every answer")
+    merged = {**round_settings(ws, round), **changes}
+    ws.set_setting(_ROUND_SETTINGS.format(int(round)), merged)
+    return merged
 
 
 def load_records(ws: Workspace, target: Target | str, *, answers: Iterable[str] | None = ("accept",)) -> list[Record]:
@@ -166,8 +214,14 @@ def rounds(conn: Connection) -> list[int]:
     return sorted(int(r[0]) for r in conn.execute(sa.select(c.c.name).where(c.c.kind == "round")))
 
 
-def training_records(ws: Workspace, *, round: int, cumulative: bool = True) -> list[Record]:
-    """Accepted annotations of rounds 1..k (or round k only). Raises LeakageError if any text is in a gold set."""
+def training_records(ws: Workspace, *, round: int, cumulative: bool = True,
+                     auto_accepted: bool | None = None) -> list[Record]:
+    """Accepted annotations of rounds 1..k (or round k only). Raises LeakageError if any text is in a gold set.
+
+    Answers accepted automatically above a model-confidence threshold are included when ``auto_accepted`` is
+    True, left out when False, and by default (None) as each round's ``train_on_auto`` setting says (default:
+    included, the point of the threshold). Included ones carry ``meta["_auto"] = True``.
+    """
     with ws.engine.connect() as conn:
         available = rounds(conn)
         if round not in available:
@@ -180,10 +234,12 @@ def training_records(ws: Workspace, *, round: int, cumulative: bool = True) -> l
             row = collection_row(conn, Target("round", str(r)))
             every = records_for(conn, row["id"], answers=None)
             examples += len(every)
+            keep_auto = round_settings(ws, r)["train_on_auto"] if auto_accepted is None else auto_accepted
+            auto = auto_accepted_ids(conn, [rec.id for rec in every])
             for rec in every:
-                if rec.answer != "accept":
+                if rec.answer != "accept" or (rec.id in auto and not keep_auto):
                     continue
-                rec.meta = {**rec.meta, "_round": r}
+                rec.meta = {**rec.meta, "_round": r, **({"_auto": True} if rec.id in auto else {})}
                 records.append(rec)
         gold = gold_hashes(conn)
     if not records:

@@ -156,6 +156,28 @@ def next_steps(status: dict, *, pages: Iterable[str] = ()) -> list[str]:
     return hints
 
 
+# ------------------------------------------------------------------------------------------ Label page
+
+def annotator_rows(per_annotator: list[dict]) -> list[dict]:
+    """Rows of the Label page's per-annotator table (answers, by answer, answers per hour, last answer)."""
+    return [{"annotator": p["annotator"], "answers": p["answers"], "accepted": p["accept"], "rejected": p["reject"],
+             "ignored": p["ignore"], "auto": p["auto"],
+             "per hour": None if p["per_hour"] is None else round(p["per_hour"]),
+             "last answer": str(p["last"] or "")[:16].replace("T", " ")} for p in per_annotator]
+
+
+def order_text(order: dict) -> str:
+    """One stored labeling order in words: ``random (seed 3)``, ``least confident first (margin, model X)``."""
+    if order.get("strategy") == "random":
+        text = f"random (seed {order.get('seed', 0)})"
+    elif order.get("strategy") == "uncertainty":
+        by = ", ".join(order.get("committee") or []) or order.get("model") or "?"
+        text = f"least confident first ({order.get('method')}, {'committee ' if order.get('committee') else ''}{by})"
+    else:
+        text = "as imported"
+    return text + (f", pre-filled by {order['suggestions']}" if order.get("suggestions") else "")
+
+
 # ------------------------------------------------------------------------------------------ Train page
 
 def default_model_name(round: int, trainer: str, *, cumulative: bool = True) -> str:
