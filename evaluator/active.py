@@ -204,9 +204,11 @@ def _store_predictions(conn, model_id: int, pairs: Iterable[tuple[int, Predictio
 
 
 def _records(ws: Workspace, ids: Sequence[int]):
+    """What a predictor needs: the text, and the tokens for NER (decoding thousands of tokens per long text
+    costs more than a text classifier's prediction)."""
     from evaluator.store import records_by_ids
     with ws.engine.connect() as conn:
-        return records_by_ids(conn, ids)
+        return records_by_ids(conn, ids, tokens=ws.task == "ner")
 
 
 def score_examples(ws: Workspace, model: str, example_ids: Sequence[int], *, batch_size: int = 256,

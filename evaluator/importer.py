@@ -205,7 +205,7 @@ def import_file(ws: Workspace, path: str | Path, *, into: str | Target, format: 
                 progress(0.3 + 0.7 * min(1.0, (k + chunk) / len(records)), f"writing {min(k + chunk, len(records))}/{len(records)}")
         report.update(examples=len(records), annotations=answers.get("accept", 0), answers=dict(answers),
                       snapped=snapped)
-        if target.kind != "pool":
+        if target.kind == "round":
             report["left_pool"] = _take_from_pool(conn, {r.input_hash for r in records})
         if task == "ner":
             report["spans_per_label"] = dict(sorted(_labels_in(records, task).items()))
@@ -217,8 +217,9 @@ def import_file(ws: Workspace, path: str | Path, *, into: str | Target, format: 
 
 
 def _take_from_pool(conn, hashes: set[str]) -> int:
-    """Delete the unlabeled pool copies of texts that were just imported into a round or gold set (e.g. the
-    answers to a batch from ``evaluator next`` labeled elsewhere), so they are not offered for labeling again."""
+    """Delete the unlabeled pool copies of texts that were just imported into a round (e.g. the answers to a
+    batch from ``evaluator next`` labeled elsewhere), so they are not offered for labeling again. (Pool copies of
+    gold texts stay: the leakage guard keeps them out of rounds, and the leakage report shows them.)"""
     e, a, c = db.examples, db.annotations, db.collections
     pool = [r[0] for r in conn.execute(sa.select(c.c.id).where(c.c.kind == "pool"))]
     if not pool or not hashes:

@@ -63,7 +63,8 @@ if mode == "round":
         same = [n for n, m in trained.items() if m["trainer"] == trained[model]["trainer"]
                 and m["round"] == trained[model]["round"]]
         st.warning(f"`{model}` gives no confidence: spaCy's NER predicts greedily, without probabilities. Rank by "
-                   + (f"a CRF model's token marginals ({', '.join(f'`{n}`' for n in crf)}), " if crf else
+                   + (f"a CRF model's token marginals (choose {' or '.join(f'`{n}`' for n in crf)} as the model), "
+                      if crf else
                       "a CRF model's token marginals (train a `crf-ner` model on the **Train** page), ")
                    + "or by the disagreement of two or more models below (e.g. seed runs of this one"
                    + ("" if len(same) > 1 else ": train this round again with other seeds") + ").")

@@ -145,6 +145,10 @@ def next_steps(status: dict, *, pages: Iterable[str] = ()) -> list[str]:
         hints.append("No annotation rounds yet: import your labeled data on the **Data** page into `round:1`.")
     if not status["labels"]:
         hints.append("The workspace has no labels yet; they are added by the first import.")
+    pool = (status.get("pool") or {}).get("unlabeled", 0)
+    if pool and status["labels"] and "Label" in pages:
+        hints.append(f"{pool:,} pool text(s) wait for labels: label a round on the **Label** page (next items by "
+                     "the model's uncertainty), or a gold set (a random sample).")
     if gold and status["rounds"] and any(g["frozen"] for g in gold):
         if "Train" in pages:
             hints.append("Train a model per round on the **Train** page.")
