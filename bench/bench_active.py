@@ -1,6 +1,7 @@
 """Simulation: does uncertainty sampling reach a gold-set score with fewer labels than random sampling?
 
-Run:  .venv/bin/python bench/bench_active.py  [--data bbc,drugs] [--seeds 0,1,2] [--batch 20] [--budget 300]
+Run:  .venv/bin/python bench/bench_active.py  [--data bbc,drugs] [--seeds 0,1,2] [--batch 20] [--budget 200]
+      [--method least-confident|margin|entropy]
 
 The loop a user runs with the Label page, through the same library functions, with an oracle instead of a
 person (the true labels of the data set) answering every item:
@@ -18,9 +19,10 @@ Data (../shared/data):
 * **drugs**: Prodigy drugs (DRUG spans); gold = ``drugs_eval.jsonl`` (500), pool = ``drugs_training.jsonl``
   (1,477). Trainer ``crf-ner``; uncertainty = the lowest probability of the predicted tag sequence (CRF).
 
-Printed: mean gold score over the seeds at each number of labeled examples, and how many labels each strategy
-needed to reach the target (default: the mean score random sampling has at the full budget); the ratio says
-how many labels uncertainty sampling saves (or costs). Takes about 10-20 minutes on 2 CPU cores.
+Printed: mean gold score over the seeds at each number of labeled examples (with the words read so far: the
+least confident texts tend to be the longer ones), and how many labels each strategy needed to reach the target
+(default: the mean score random sampling has at the full budget); the ratio says how many labels uncertainty
+sampling saves (or costs). Takes about 10-20 minutes on 2 CPU cores.
 """
 from __future__ import annotations
 
@@ -118,8 +120,8 @@ def answer(ws, items, oracle, round_: int) -> None:
 
 
 def run(base: Path, gold_name: str, trainer: str, oracle: dict, *, strategy: str, seed: int, batch: int,
-        budget: int, config: dict | None) -> list[tuple[int, float]]:
-    """One simulated labeling project; returns (labeled examples, gold score) after each round."""
+        budget: int, method: str) -> list[tuple[int, float, int]]:
+    """One simulated labeling project; returns (labeled examples, gold score, words read) after each round."""
     from evaluator.gold import gold_records
     from evaluator.labeling import next_items
     from evaluator.training.registry import counts_for, load_model, train_round
@@ -130,39 +132,48 @@ def run(base: Path, gold_name: str, trainer: str, oracle: dict, *, strategy: str
     ws = open_workspace(work / "ws")
     _, gold_recs = gold_records(ws, gold_name)  # hash-checked once; each model is scored as evaluate_models does
     try:
-        answer(ws, next_items(ws, target="round:1", strategy="random", seed=seed, n=START), oracle, 1)
+        first = next_items(ws, target="round:1", strategy="random", seed=seed, n=START)
+        answer(ws, first, oracle, 1)
         labeled, k, curve = START, 1, []
+        words = _words(first)
         while True:
-            model = train_round(ws, k, trainer=trainer, seed=seed, config=config)["name"]
+            model = train_round(ws, k, trainer=trainer, seed=seed)["name"]
             preds = load_model(ws, model).predict(gold_recs)
             score = counts_for(ws.task, gold_recs, preds, labels=ws.labels, lang=ws.lang).report()["micro"]["f1"]
-            curve.append((labeled, score))
-            log(f"  {strategy:<11} seed {seed}: {labeled:>4} labeled -> {curve[-1][1]:.3f}")
+            curve.append((labeled, score, words))
+            log(f"  {strategy:<11} seed {seed}: {labeled:>4} labeled ({words} words) -> {score:.3f}")
             if labeled >= budget:
                 return curve
             n = min(batch, budget - labeled)
-            items = next_items(ws, target=f"round:{k + 1}", strategy=strategy, model=model, seed=seed * 1000 + k,
-                               n=n)
+            items = next_items(ws, target=f"round:{k + 1}", strategy=strategy, model=model, method=method,
+                               seed=seed * 1000 + k, n=n)
             answer(ws, items, oracle, k + 1)
             labeled += len(items)
+            words += _words(items)
             k += 1
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
 
-def needed(curve: list[tuple[int, float]], target: float) -> int | None:
+def _words(items) -> int:
+    """Words (non-whitespace tokens) in the labeled texts: how much there was to read."""
+    return sum(sum(1 for s, e in it.tokens if it.text[s:e].strip()) for it in items)
+
+
+def needed(curve: list[tuple], target: float) -> int | None:
     """Labeled examples at the first round whose score reaches ``target`` (None: not within the budget)."""
-    return next((n for n, s in curve if s >= target - 1e-12), None)
+    return next((c[0] for c in curve if c[1] >= target - 1e-12), None)
 
 
-def report(name: str, curves: dict[str, list[list[tuple[int, float]]]], target: float | None) -> list[str]:
-    counts = [n for n, _ in curves["random"][0]]
+def report(name: str, curves: dict[str, list[list[tuple[int, float, int]]]], target: float | None) -> list[str]:
+    counts = [c[0] for c in curves["random"][0]]
     mean = {st: [statistics.mean(c[i][1] for c in curves[st]) for i in range(len(counts))] for st in STRATEGIES}
     target = mean["random"][-1] if target is None else target
-    out = [f"### {name}: mean gold score over {len(curves['random'])} seeds", "",
+    words = {st: [statistics.mean(c[i][2] for c in curves[st]) for i in range(len(counts))] for st in STRATEGIES}
+    out = [f"### {name}: mean gold score over {len(curves['random'])} seeds (mean words read so far)", "",
            "| labeled | " + " | ".join(STRATEGIES) + " |", "|---:|" + "---:|" * len(STRATEGIES)]
     for i, n in enumerate(counts):
-        out.append(f"| {n} | " + " | ".join(f"{mean[st][i]:.3f}" for st in STRATEGIES) + " |")
+        out.append(f"| {n} | " + " | ".join(f"{mean[st][i]:.3f} ({words[st][i]:,.0f})" for st in STRATEGIES) + " |")
     out += ["", f"Labels needed to reach {target:.3f} (random sampling's mean at {counts[-1]}), per seed:", ""]
     per = {st: [needed(c, target) for c in curves[st]] for st in STRATEGIES}
     for st in STRATEGIES:
@@ -170,11 +181,13 @@ def report(name: str, curves: dict[str, list[list[tuple[int, float]]]], target: 
         out.append(f"- {st}: {shown}")
     # the mean curve's crossing (a seed that never reaches it counts as the budget)
     mean_needed = {st: needed(list(zip(counts, mean[st])), target) for st in STRATEGIES}
+    read = {st: None if mean_needed[st] is None else words[st][counts.index(mean_needed[st])] for st in STRATEGIES}
+    shown = ", ".join(f"{st} {mean_needed[st] or '-'} texts ({'-' if read[st] is None else f'{read[st]:,.0f}'} words)"
+                      for st in STRATEGIES)
     if mean_needed["random"] and mean_needed["uncertainty"]:
-        out.append(f"- mean curves: random {mean_needed['random']}, uncertainty {mean_needed['uncertainty']} "
-                   f"(ratio {mean_needed['uncertainty'] / mean_needed['random']:.2f})")
-    else:
-        out.append(f"- mean curves: random {mean_needed['random']}, uncertainty {mean_needed['uncertainty']}")
+        shown += (f"; ratio {mean_needed['uncertainty'] / mean_needed['random']:.2f} in texts, "
+                  f"{read['uncertainty'] / read['random']:.2f} in words")
+    out.append(f"- mean curves: {shown}")
     return out
 
 
@@ -185,11 +198,14 @@ def main() -> None:
     ap.add_argument("--batch", type=int, default=20)
     ap.add_argument("--budget", type=int, default=200)
     ap.add_argument("--target", type=float, default=None, help="score to reach (default: random's final mean)")
+    ap.add_argument("--method", default="least-confident", choices=["least-confident", "margin", "entropy"],
+                    help="uncertainty measure")
     args = ap.parse_args()
     if not DATA.is_dir():
         sys.exit(f"real datasets not found at {DATA}")
     seeds = [int(s) for s in args.seeds.split(",")]
-    lines = [f"bench_active.py: start {START}, batch {args.batch}, budget {args.budget}, seeds {seeds}", ""]
+    lines = [f"bench_active.py: start {START}, batch {args.batch}, budget {args.budget}, seeds {seeds}, "
+             f"uncertainty measure {args.method}", ""]
     started = time.perf_counter()
     for name in args.data.split(","):
         root = Path(tempfile.mkdtemp(prefix=f"bench-active-{name}-"))
@@ -200,7 +216,7 @@ def main() -> None:
             for seed in seeds:
                 for st in STRATEGIES:
                     curves[st].append(run(ws.path, gold_name, trainer, oracle, strategy=st, seed=seed,
-                                          batch=args.batch, budget=args.budget, config=None))
+                                          batch=args.batch, budget=args.budget, method=args.method))
             lines += report(f"{name} ({trainer})", curves, args.target) + [""]
         finally:
             shutil.rmtree(root, ignore_errors=True)

@@ -135,19 +135,9 @@ if view == "label":
         current = lab.spans(item)
         with st.container(border=True):
             st.markdown(render.spans_markdown(Record(item.text, spans=current), colors) or " ")
-        in_span = {}
-        for s in current:
-            for i, (a, b) in enumerate(item.tokens):
-                if a >= s.start and b <= s.end:
-                    in_span[i] = s.label
-        visible = [i for i, (a, b) in enumerate(item.tokens) if item.text[a:b].strip()]
-
-        def token_text(i: int) -> str:
-            word = render.escape_md(item.text[item.tokens[i][0]:item.tokens[i][1]])
-            return f":{colors[in_span[i]]}-background[{word}]" if i in in_span else word
-
-        st.pills("Click the first and the last token of an entity (or every token), then its label:", visible,
-                 selection_mode="multi", format_func=token_text, key=lab.tokens_key(item.example_id),
+        shown = lab.token_markdown(item, current, colors)
+        st.pills("Click the first and the last token of an entity (or every token), then its label:", list(shown),
+                 selection_mode="multi", format_func=shown.get, key=lab.tokens_key(item.example_id),
                  on_change="ignore")
         with st.container(horizontal=True):
             for lab_ in labels:
@@ -166,9 +156,10 @@ if view == "label":
             st.button("⏭ Ignore", key="label.ignore", shortcut="I", on_click=lab.answer, args=(rec, item, "ignore"),
                       disabled=not annotator)
             st.button("↩ Undo span" if lab.can_undo_span(item) else "↩ Undo answer", key="label.undo",
-                      shortcut="Backspace", on_click=lab.undo, args=(rec, item), disabled=not annotator)
-        st.caption("Keys: 1-9 a label · A accept · X reject · I ignore · Backspace undo. Accept saves the spans "
-                   "shown (none = no entity in this text).")
+                      shortcut="Backspace", on_click=lab.undo, args=(rec, item),
+                      disabled=not annotator and not lab.can_undo_span(item))
+        st.caption("Keys (when no text field has the focus): 1-9 a label · A accept · X reject · I ignore · "
+                   "Backspace undo. Accept saves the spans shown (none = no entity in this text).")
     else:
         with st.container(border=True):
             st.markdown(render.escape_md(item.text))
@@ -189,7 +180,8 @@ if view == "label":
                       disabled=not annotator)
             st.button("↩ Undo answer", key="label.undo", shortcut="Backspace", on_click=lab.undo, args=(rec, item),
                       disabled=not annotator)
-        st.caption("Keys: 1-9 a category · X reject · I ignore · Backspace undo.")
+        st.caption("Keys (when no text field has the focus): 1-9 a category · X reject · I ignore · "
+                   "Backspace undo.")
 
 # ------------------------------------------------------------------------------------------------ progress
 elif view == "progress":

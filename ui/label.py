@@ -11,7 +11,7 @@ from typing import Any, Callable
 import streamlit as st
 
 from evaluator import labeling
-from evaluator.errors import EvaluatorError
+from evaluator.errors import EvaluatorError, NotFoundError
 from evaluator.labeling import Item, Recipe
 from evaluator.records import Span
 from evaluator.workspace import Workspace, open_workspace
@@ -68,7 +68,10 @@ def current_item(rec: Recipe, *, progress: Callable | None = None) -> Item | Non
     """The example on screen: the pinned one while it is not answered, else the stream's next."""
     pinned = st.session_state.get(CURRENT)
     if pinned and pinned["sig"] == _signature(rec):
-        return rec.item(pinned["id"])
+        try:
+            return rec.item(pinned["id"])
+        except NotFoundError:  # deleted meanwhile (e.g. its answer was imported from a file): take the next
+            pass
     items = rec.stream(1, progress=progress)
     if not items:
         st.session_state.pop(CURRENT, None)
@@ -99,6 +102,21 @@ def _set_spans(item: Item, new: list[Span]) -> None:
     edit = st.session_state[EDIT]
     edit["history"].append(edit["spans"])
     edit["spans"] = [s.as_list() for s in new]
+
+
+def token_markdown(item: Item, spans: list[Span], colors: dict[str, str]) -> dict[int, str]:
+    """How each shown token (whitespace tokens are not shown) is written on its pill: tokens inside a span on
+    the span label's colour."""
+    from ui.render import escape_md
+
+    label_of = {i: s.label for s in spans for i, (a, b) in enumerate(item.tokens) if a >= s.start and b <= s.end}
+    out = {}
+    for i, (a, b) in enumerate(item.tokens):
+        word = item.text[a:b]
+        if word.strip():
+            out[i] = f":{colors.get(label_of[i], 'gray')}-background[{escape_md(word)}]" if i in label_of else \
+                escape_md(word)
+    return out
 
 
 def can_undo_span(item: Item) -> bool:

@@ -82,7 +82,7 @@ def next_(ws, round_, gold, strategy, method, model, committee, n, seed, annotat
     data = {"target": target, "strategy": strategy, "method": method if strategy == "uncertainty" else None,
             "model": model, "committee": members, "seed": seed, "items": [it.to_json() for it in items]}
     if out:
-        data["out"] = _write_batch(ws, items, out)
+        data["out"] = _write_batch(ws, items, out, suggested_by=(model or (members[0] if members else None)))
 
     def human(d):
         for it in d["items"]:
@@ -95,14 +95,21 @@ def next_(ws, round_, gold, strategy, method, model, committee, n, seed, annotat
     emit(data, as_json, human)
 
 
-def _write_batch(ws, items, out: str) -> str:
+def _write_batch(ws, items, out: str, *, suggested_by: str | None) -> str:
+    """The batch as Prodigy JSONL tasks. Suggestions carry ``meta.suggested_by``: importing the batch file itself
+    (instead of the answers) then adds the texts unlabeled, never the model's guesses as answers."""
     from evaluator.formats import get_format
     from evaluator.records import Record, Token
 
-    recs = [Record(it.text, tokens=[Token(s, e) for s, e in it.tokens],
-                   spans=list(it.suggestion) if isinstance(it.suggestion, list) else [],
-                   label=it.suggestion if isinstance(it.suggestion, str) else None, answer="unlabeled",
-                   meta={"example_id": it.example_id, "confidence": it.confidence}) for it in items]
+    recs = []
+    for it in items:
+        meta = {"example_id": it.example_id, "confidence": it.confidence}
+        if it.suggestion:
+            meta["suggested_by"] = suggested_by
+        recs.append(Record(it.text, tokens=[Token(s, e) for s, e in it.tokens],
+                           spans=list(it.suggestion) if isinstance(it.suggestion, list) else [],
+                           label=it.suggestion if isinstance(it.suggestion, str) else None, answer="unlabeled",
+                           meta=meta))
     get_format("prodigy-jsonl").write(recs, out, task=ws.task, lang=ws.lang)
     return str(out)
 

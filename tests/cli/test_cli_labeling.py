@@ -73,3 +73,18 @@ def test_auto_accept_progress_and_agreement_commands(news, cli_runner):
     agr = _json(cli_runner("agreement", "--round", 5, "--json", "--workspace", news.path))
     assert agr["items"] == 1 and len(agr["disagreements"]) == 1
     assert "1 disagreement(s)" in cli_runner("agreement", "--round", 5, "--workspace", news.path).stdout
+
+
+def test_importing_the_batch_itself_never_turns_suggestions_into_answers(news, cli_runner, tmp_path):
+    out = tmp_path / "batch.jsonl"
+    data = _json(cli_runner("next", "--round", 6, "--strategy", "uncertainty", "--model", "round-1-sklearn-textcat",
+                            "--n", 3, "--out", out, "--json", "--workspace", news.path))
+    tasks = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [t["accept"] for t in tasks] == [[it["suggestion"]] for it in data["items"]]
+    assert all(t["meta"]["suggested_by"] == "round-1-sklearn-textcat" and "answer" not in t for t in tasks)
+    rep = _json(cli_runner("import", out, "--into", "round:6", "--json", "--workspace", news.path))
+    assert rep["examples"] == 3 and rep["annotations"] == 0 and rep["answers"] == {"unlabeled": 3}
+    assert load_records(news, "round:6") == []  # nothing accepted: the texts wait, unlabeled, in round 6
+    # and the Label page offers them for round 6
+    offered = {it.example_id for it in labeling.next_items(news, target="round:6", n=500)}
+    assert {r.id for r in load_records(news, "round:6", answers=None)} <= offered
