@@ -171,13 +171,20 @@ def _check_open(conn, target: Target) -> None:
 
 
 def _items(ws: Workspace, ids: Sequence[int], *, model: str | None, suggest: bool, method: str,
-           confidence: dict[int, float] | None = None, where: dict[int, int] | None = None) -> list[Item]:
+           committee: Sequence[str] = (), confidence: dict[int, float] | None = None,
+           where: dict[int, int] | None = None) -> list[Item]:
+    e, c = db.examples, db.collections
     with ws.engine.connect() as conn:
         recs = records_by_ids(conn, ids)
+        if where is None:  # 0: already in a round or gold set, 1: in the pool
+            where = {i: int(kind == "pool") for i, kind in conn.execute(
+                sa.select(e.c.id, c.c.kind).join(c, c.c.id == e.c.collection_id).where(e.c.id.in_(list(ids))))}
     preds: dict = {}
     if model and suggest:
         preds = active.predictions_for(ws, model, ids)
-    if model and confidence is None and active.confidence_source(ws, model):
+    if confidence is None and len(committee) > 1:
+        confidence = active.confidences(ws, ids, committee=committee)
+    elif confidence is None and model and active.confidence_source(ws, model):
         confidence = active.confidences(ws, ids, model=model, method=method)
     out = []
     for r in recs:
@@ -186,7 +193,7 @@ def _items(ws: Workspace, ids: Sequence[int], *, model: str | None, suggest: boo
         out.append(Item(example_id=r.id, text=r.text, tokens=[(t.start, t.end) for t in (r.tokens or [])],
                         suggestion=sug, scores=p.scores if p is not None else None,
                         confidence=None if confidence is None else confidence.get(r.id),
-                        where="target" if (where or {}).get(r.id) == 0 else "pool"))
+                        where="target" if where.get(r.id) == 0 else "pool"))
     return out
 
 
@@ -230,11 +237,11 @@ def next_items(ws: Workspace, *, target: str | Target, annotator: str | None = N
                   confidence=None if conf is None else {i: conf[i] for i in chosen}, where=where)
 
 
-def get_item(ws: Workspace, example_id: int, *, model: str | None = None, suggest: bool = False,
-             method: str = "least-confident") -> Item:
+def get_item(ws: Workspace, example_id: int, *, model: str | None = None, committee: Sequence[str] = (),
+             suggest: bool = False, method: str = "least-confident") -> Item:
     """One example as an :class:`Item` (the page keeps showing it until it is answered); never carries other
     annotators' answers."""
-    items = _items(ws, [example_id], model=model, suggest=suggest, method=method)
+    items = _items(ws, [example_id], model=model, committee=committee, suggest=suggest, method=method)
     if not items:
         raise NotFoundError(f"No example with id {example_id}.", hint="it may have been deleted; reload the page")
     return items[0]
@@ -469,8 +476,10 @@ def answers_per_hour(stamps: Iterable[str], *, break_seconds: int = BREAK_SECOND
     where a gap longer than ``break_seconds`` counts as a break (``break_seconds``, not its length). None with
     fewer than two answers or no measurable time (timestamps have one-second resolution).
 
-    >>> answers_per_hour(["2025-01-01T10:00:00+00:00", "2025-01-01T10:00:30+00:00", "2025-01-01T11:00:30+00:00"])
-    6.0
+    >>> answers_per_hour(["2025-01-01T10:00:00+00:00", "2025-01-01T10:00:30+00:00", "2025-01-01T10:01:00+00:00"])
+    120.0
+    >>> answers_per_hour(["2025-01-01T10:00:00+00:00", "2025-01-01T10:01:00+00:00", "2025-01-01T12:00:00+00:00"])
+    20.0
     """
     times = sorted(_seconds(s) for s in stamps)
     if len(times) < 2:
@@ -643,6 +652,7 @@ class Recipe:
 
     def item(self, example_id: int) -> Item:
         return get_item(self.ws, example_id, model=self.model or (self.committee[0] if self.committee else None),
+                        committee=self.committee if self.strategy == "uncertainty" else (),
                         suggest=self.suggest, method=self.method)
 
     @property

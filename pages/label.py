@@ -29,30 +29,30 @@ models = [m["name"] for m in ui.call(cache.models, ws) or []]
 
 # ------------------------------------------------------------------------------------------------ where and how
 c1, c2, c3, c4 = st.columns([2, 2, 2, 1])
-mode = c1.segmented_control("Label into", ["round", "gold"], key=lab.MODE, default="round", required=True,
+mode = c1.segmented_control("Label into", ["round", "gold"], key=lab.MODE, persist_state="session", default="round", required=True,
                             format_func={"round": "🏋️ round", "gold": "🥇 gold set"}.get,
                             on_change=lab.settings_changed)
 strategy, method, model, committee, suggest, seed = "random", active.METHODS[0], None, (), False, 0
 if mode == "round":
     rounds = [r["round"] for r in status["rounds"]]
     new = max(rounds, default=0) + 1
-    rnd = c2.selectbox("Round", rounds + [new], index=max(len(rounds) - 1, 0), key=lab.ROUND,
+    rnd = c2.selectbox("Round", rounds + [new], index=max(len(rounds) - 1, 0), key=lab.ROUND, persist_state="session",
                        format_func=lambda r: f"round {r}" if r in rounds else f"➕ new round {r}",
                        on_change=lab.settings_changed)
     target = f"round:{rnd}"
     o1, o2, o3, o4 = st.columns(4)
-    strategy = o1.selectbox("Order", active.STRATEGIES, key=lab.STRATEGY, on_change=lab.settings_changed,
+    strategy = o1.selectbox("Order", active.STRATEGIES, key=lab.STRATEGY, persist_state="session", on_change=lab.settings_changed,
                             format_func={"in-order": "as imported", "random": "random (seeded)",
                                          "uncertainty": "least confident first"}.get)
-    model = o2.selectbox("Model", [None] + models, key=lab.MODEL, on_change=lab.settings_changed,
+    model = o2.selectbox("Model", [None] + models, key=lab.MODEL, persist_state="session", on_change=lab.settings_changed,
                          format_func=lambda m: m or "(none)",
                          help="Ranks the items (least confident first) and, in correct mode, pre-fills its "
                               "predictions for you to correct.")
-    method = o3.selectbox("Uncertainty measure", active.METHODS, key=lab.METHOD, on_change=lab.settings_changed,
+    method = o3.selectbox("Uncertainty measure", active.METHODS, key=lab.METHOD, persist_state="session", on_change=lab.settings_changed,
                           disabled=strategy != "uncertainty")
-    seed = int(o4.number_input("Seed", min_value=0, value=0, step=1, key=lab.SEED, on_change=lab.settings_changed,
+    seed = int(o4.number_input("Seed", min_value=0, value=0, step=1, key=lab.SEED, persist_state="session", on_change=lab.settings_changed,
                                disabled=strategy != "random"))
-    suggest = st.toggle("Correct mode: pre-fill the model's predictions", key=lab.SUGGEST, disabled=not model,
+    suggest = st.toggle("Correct mode: pre-fill the model's predictions", key=lab.SUGGEST, persist_state="session", disabled=not model,
                         on_change=lab.settings_changed) and bool(model)
     if strategy == "uncertainty" and not model:
         st.info("Pick the model whose uncertainty should choose the next examples.")
@@ -69,7 +69,7 @@ if mode == "round":
                    + "or by the disagreement of two or more models below (e.g. seed runs of this one"
                    + ("" if len(same) > 1 else ": train this round again with other seeds") + ").")
         committee = tuple(st.multiselect("Committee: rank by the disagreement of these models", models,
-                                         default=same if len(same) > 1 else [], key=lab.COMMITTEE,
+                                         default=same if len(same) > 1 else [], key=lab.COMMITTEE, persist_state="session",
                                          on_change=lab.settings_changed))
         if len(committee) < 2:
             st.stop()
@@ -79,12 +79,12 @@ else:
         if g["version"] >= latest.get(g["name"], {"version": 0})["version"]:
             latest[g["name"]] = g
     NEW = "➕ new gold set"
-    choice = c2.selectbox("Gold set", sorted(latest) + [NEW], key=lab.GOLD, on_change=lab.settings_changed,
+    choice = c2.selectbox("Gold set", sorted(latest) + [NEW], key=lab.GOLD, persist_state="session", on_change=lab.settings_changed,
                           format_func=lambda n: n if n == NEW else f"{n} v{latest[n]['version']}"
                           + (" (frozen)" if latest[n]["frozen"] else ""))
     name = choice
     if choice == NEW:
-        name = c3.text_input("Name of the new gold set", key=lab.NEW_GOLD, placeholder="e.g. test",
+        name = c3.text_input("Name of the new gold set", key=lab.NEW_GOLD, persist_state="session", placeholder="e.g. test",
                              on_change=lab.settings_changed).strip()
         if not name:
             st.stop()
@@ -93,15 +93,15 @@ else:
                    "page to add examples, or start a new gold set.")
         st.stop()
     target = f"gold:{name}"
-    seed = int(c4.number_input("Seed", min_value=0, value=0, step=1, key=lab.SEED, on_change=lab.settings_changed,
+    seed = int(c4.number_input("Seed", min_value=0, value=0, step=1, key=lab.SEED, persist_state="session", on_change=lab.settings_changed,
                                help="The seed of the random draw (stored with the order, so another annotator "
                                     "with the same seed sees the same sequence)."))
     st.info("A gold set is a seeded **random** sample of the pool: no model chooses, orders or pre-fills it, and "
             "nobody sees another annotator's answers, so it measures every model fairly.")
 overlap = st.checkbox("Also label examples others have answered here (for inter-annotator agreement)",
-                      key=lab.OVERLAP, on_change=lab.settings_changed)
+                      key=lab.OVERLAP, persist_state="session", on_change=lab.settings_changed)
 
-view = st.segmented_control("View", ["label", "progress", "agreement"], key=lab.VIEW, default="label",
+view = st.segmented_control("View", ["label", "progress", "agreement"], key=lab.VIEW, persist_state="session", default="label",
                             required=True, label_visibility="collapsed",
                             format_func={"label": "✍️ Label", "progress": "📈 Progress",
                                          "agreement": "🤝 Agreement and review"}.get)
@@ -268,12 +268,10 @@ else:
         st.info("No example has answers from two people yet. Tick “Also label examples others have answered "
                 "here” above so that a second annotator sees them.")
         st.stop()
-    st.dataframe(pd.DataFrame([{k: v for k, v in p.items() if k in ("a", "b", "items", "same", "observed",
-                                                                     "kappa", "f1", "accepted_items")}
-                               for p in res["pairs"]]), hide_index=True, width="stretch",
-                 column_config={"observed": st.column_config.NumberColumn("identical", format="percent"),
-                                "kappa": st.column_config.NumberColumn(format="%.3f"),
-                                "f1": st.column_config.NumberColumn("span F1", format="%.3f")})
+    st.dataframe(pd.DataFrame(render.pair_rows(res["pairs"], ws.task)), hide_index=True, width="stretch",
+                 column_config={"identical": st.column_config.NumberColumn(format="percent"),
+                                "kappa": st.column_config.NumberColumn("Cohen's kappa", format="%.3f"),
+                                "span F1": st.column_config.NumberColumn(format="%.3f")})
     if res["disagreements"] and st.toggle("Review: show everyone's answers", key=lab.REVIEWER,
                                           help="Only for the reviewer: annotators should not see each other's "
                                                "answers while they still label."):

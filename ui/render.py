@@ -170,6 +170,19 @@ def annotator_rows(per_annotator: list[dict]) -> list[dict]:
              "last answer": str(p["last"] or "")[:16].replace("T", " ")} for p in per_annotator]
 
 
+def pair_rows(pairs: list[dict], task: str) -> list[dict]:
+    """Rows of the agreement table: one per pair of annotators."""
+    rows = []
+    for p in pairs:
+        row = {"annotator A": p["a"], "annotator B": p["b"], "examples": p["items"], "identical": p["observed"]}
+        if task == "textcat":
+            row["kappa"] = p["kappa"]
+        else:
+            row.update({"both accepted": p["accepted_items"], "span F1": p["f1"]})
+        rows.append(row)
+    return rows
+
+
 def order_text(order: dict) -> str:
     """One stored labeling order in words: ``random (seed 3)``, ``least confident first (margin, model X)``."""
     if order.get("strategy") == "random":

@@ -189,3 +189,21 @@ def test_agreement_view_lists_and_settles_disagreements(app, demo_ws):
     [rec] = [r for r in load_records(demo_ws, "round:4") if r.id == a.example_id]
     assert [s.label for s in rec.spans] == ["PERSON"]
     assert {m.label: m.value for m in at.metric}["Disagreements to settle"] == "0"
+
+
+def test_settings_survive_a_trip_to_another_page(app, demo_ws):
+    at = _label_page(app)
+    at.selectbox(key="label.round").set_value(4)
+    at.selectbox(key="label.strategy").set_value("random")
+    at.run()
+    at.number_input(key="label.seed").set_value(9)
+    at.segmented_control(key="label.view").set_value("progress")
+    at.run()
+    at.switch_page("pages/gold.py")
+    at.run()
+    at.switch_page("pages/label.py")
+    at.run()
+    no_exception(at)
+    assert (at.selectbox(key="label.round").value, at.selectbox(key="label.strategy").value,
+            at.number_input(key="label.seed").value, at.segmented_control(key="label.view").value) == \
+        (4, "random", 9, "progress")

@@ -173,3 +173,14 @@ def test_pure_measures_on_known_probabilities():
     with pytest.raises(ValueError):
         active.committee_confidence([], task="ner")
     assert Path(active.__file__).read_text().count("import streamlit") == 0
+
+
+def test_a_shown_item_keeps_its_place_and_confidence(ner):
+    """The page re-reads the example on screen on every rerun: the same confidence and place as in the stream."""
+    members = ("round-1-crf-ner", "round-1-crf-ner-c1")
+    rec = labeling.recipe(ner, target="round:4", annotator="ann", strategy="uncertainty", committee=members)
+    [first] = rec.stream(1)
+    again = rec.item(first.example_id)
+    assert (again.confidence, again.where) == (first.confidence, "pool")
+    rec.save(first.example_id, "ignore")
+    assert rec.item(first.example_id).where == "target"

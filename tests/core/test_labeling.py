@@ -310,3 +310,13 @@ def test_answers_labeled_elsewhere_come_back_through_import(ws, tmp_path, cli_ru
     assert len(_pool(ws)) == len(POOL) - 2
     assert sorted(r.text for r in load_records(ws, "round:2")) == sorted(t["text"] for t in batch)
     assert not {t["text"] for t in batch} & {i.text for i in labeling.next_items(ws, target="round:2", n=50)}
+
+
+def test_the_doctests_of_the_labeling_modules_pass():
+    import doctest
+
+    from evaluator import active
+    from evaluator.stats import agreement
+    for module in (labeling, active, agreement):
+        result = doctest.testmod(module)
+        assert result.attempted > 0 and result.failed == 0, module.__name__
