@@ -124,7 +124,8 @@ def run(base: Path, gold_name: str, trainer: str, oracle: dict, *, strategy: str
     """One simulated labeling project; returns (labeled examples, gold score, words read) after each round."""
     from evaluator.gold import gold_records
     from evaluator.labeling import next_items
-    from evaluator.training.registry import counts_for, load_model, train_round
+    from evaluator.models import load_model, train_round
+    from evaluator.scoring.evaluate import counts_for
     from evaluator.workspace import open_workspace
 
     work = Path(tempfile.mkdtemp(prefix="active-", dir=base.parent))

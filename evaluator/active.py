@@ -39,8 +39,8 @@ import sqlalchemy as sa
 
 from evaluator import db
 from evaluator.errors import ConfigError
+from evaluator.predictions import store_predictions
 from evaluator.progress import Progress, check_cancel, part, report
-from evaluator.records import Span
 from evaluator.training.base import Prediction
 from evaluator.workspace import Workspace
 
@@ -51,15 +51,14 @@ COLUMNS = {"least-confident": "least_confident", "margin": "margin", "entropy": 
 
 
 # ------------------------------------------------------------------------------------------------ the registry
-# (one place: evaluator.models / evaluator.predictions after the split of training/registry.py)
 
 def _get_model(ws: Workspace, name: str) -> dict[str, Any]:
-    from evaluator.training.registry import get_model
+    from evaluator.models import get_model
     return get_model(ws, name)
 
 
 def _load_model(ws: Workspace, name: str):
-    from evaluator.training.registry import load_model
+    from evaluator.models import load_model
     return load_model(ws, name)
 
 
@@ -191,18 +190,6 @@ def _missing(conn, table, model_id: int, ids: Sequence[int], *, artifact_hash: s
     return [i for i in ids if i not in have]
 
 
-def _store_predictions(conn, model_id: int, pairs: Iterable[tuple[int, Prediction]]) -> None:
-    """Insert predictions that are not stored yet (the registry reuses them for evaluation)."""
-    pairs = list(pairs)
-    if not pairs:
-        return
-    ids = [i for i, _ in pairs]
-    have = set(ids) - set(_missing(conn, db.predictions, model_id, ids))
-    rows = [{"model_id": model_id, "example_id": i, **p.to_json()} for i, p in pairs if i not in have]
-    if rows:
-        conn.execute(db.predictions.insert(), rows)
-
-
 def _records(ws: Workspace, ids: Sequence[int]):
     """What a predictor needs: the text, and the tokens for NER (decoding thousands of tokens per long text
     costs more than a text classifier's prediction)."""
@@ -253,7 +240,7 @@ def score_examples(ws: Workspace, model: str, example_ids: Sequence[int], *, bat
                 conn.execute(db.confidences.insert(), [
                     {"model_id": info["id"], "example_id": r.id, "artifact_hash": info["artifact_hash"] or "",
                      "created_at": now, **c} for r, c in zip(recs, confs)])
-                _store_predictions(conn, info["id"], [(r.id, p) for r, p in zip(recs, preds)])
+                store_predictions(conn, info, recs, preds)
             done += len(part_ids)
             report(progress, done, total, f"scored {done}/{total} with {model}")
     return {"model": model, "examples": len(ids), "computed": total, "reused": len(ids) - total}
@@ -278,32 +265,13 @@ def stored_confidences(ws: Workspace, model: str, example_ids: Sequence[int]) ->
 def predictions_for(ws: Workspace, model: str, example_ids: Sequence[int], *, batch_size: int = 256,
                     progress: Progress | None = None,
                     cancel: threading.Event | None = None) -> dict[int, Prediction]:
-    """Predictions of ``model`` by example id: stored ones reused, the others computed in batches and stored."""
-    info = _get_model(ws, model)
-    ids = list(dict.fromkeys(example_ids))
-    with ws.engine.connect() as conn:
-        todo = _missing(conn, db.predictions, info["id"], ids)
-    if todo:
-        predictor = _load_model(ws, model)
-        for k in range(0, len(todo), batch_size):
-            check_cancel(cancel, "Predicting")
-            recs = _records(ws, todo[k:k + batch_size])
-            if hasattr(predictor, "check_covers"):  # a predictions file: all or nothing
-                predictor.check_covers(recs, target="these examples")
-            preds = predictor.predict(recs, batch_size=batch_size)
-            with ws.engine.begin() as conn:
-                _store_predictions(conn, info["id"], [(r.id, p) for r, p in zip(recs, preds)])
-            report(progress, min(k + batch_size, len(todo)), len(todo), f"predicted with {model}")
-    p = db.predictions
-    out: dict[int, Prediction] = {}
-    with ws.engine.connect() as conn:
-        for k in range(0, len(ids), 5000):
-            q = sa.select(p.c.example_id, p.c.spans, p.c.label, p.c.scores).where(
-                p.c.model_id == info["id"], p.c.example_id.in_(ids[k:k + 5000]))
-            for ex_id, spans, label, scores in conn.execute(q):
-                out[ex_id] = Prediction(spans=[Span(s, e, lab) for s, e, lab in (spans or [])], label=label,
-                                        scores=scores)
-    return out
+    """Predictions of ``model`` by example id: stored ones reused (checksum-verified), the others computed in
+    batches and stored (:func:`evaluator.predictions.predictions_of`)."""
+    from evaluator.predictions import predictions_of
+
+    recs = _records(ws, list(dict.fromkeys(example_ids)))
+    preds = predictions_of(ws, model, recs, batch_size=batch_size, progress=progress, cancel=cancel)
+    return {r.id: p for r, p in zip(recs, preds)}
 
 
 def confidences(ws: Workspace, example_ids: Sequence[int], *, model: str | None = None,

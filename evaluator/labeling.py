@@ -32,12 +32,12 @@ from typing import Any, Iterable, Sequence
 import sqlalchemy as sa
 
 from evaluator import active, db
-from evaluator.errors import ConfigError, LeakageError, NotFoundError
+from evaluator.errors import ConfigError, NotFoundError
 from evaluator.progress import Progress
 from evaluator.records import ANSWERS, Span
 from evaluator.stats.agreement import cohen_kappa, span_agreement
-from evaluator.store import (Target, assert_writable, collection_row, gold_hashes, get_collection, parse_target,
-                             records_by_ids, round_settings, set_round_settings, train_hashes)
+from evaluator.store import (Target, assert_writable, collection_row, gold_hashes, get_collection, leakage_check,
+                             parse_target, records_by_ids, round_settings, set_round_settings, train_hashes)
 from evaluator.workspace import Workspace
 
 MODES = ("round", "gold")
@@ -346,12 +346,10 @@ def write_answers(ws: Workspace, target: str | Target, answers: Sequence[dict]) 
         if elsewhere:
             raise ConfigError(f"Example {elsewhere[0]} is in {_where(conn, rows[elsewhere[0]].collection_id)}, "
                               f"neither in the pool nor in {t}.", hint="ask for the next items again")
-        guard = gold_hashes(conn) if t.kind == "round" else train_hashes(conn)
-        leaked = [rows[i].text for i in move if rows[i].input_hash in guard]
-        if leaked:
-            raise LeakageError(len(leaked), leaked, where=f"being labeled into {t}",
-                               hint="leave them in the pool" if t.kind == "round" else
-                               "a text that is in a training round can never become gold; label another one")
+        leakage_check(conn, [rows[i] for i in move], against="gold" if t.kind == "round" else "rounds",
+                      where=f"being labeled into {t}",
+                      hint="leave them in the pool" if t.kind == "round" else
+                      "a text that is in a training round can never become gold; label another one")
         for ans in cleaned:
             r = rows[int(ans["example_id"])]
             spans, label = _clean(task, labels, r.text, r.tokens, ans["answer"], ans.get("spans"),

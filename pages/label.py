@@ -6,9 +6,9 @@ import streamlit as st
 
 import ui
 from evaluator import active, labeling
-from evaluator.progress import fraction
+from evaluator.models import candidate_key
 from evaluator.records import Record
-from ui import cache, render
+from ui import cache, progress, render
 from ui import label as lab
 
 st.title("✍️ Label")
@@ -28,49 +28,47 @@ annotator = ui.annotator()
 models = [m["name"] for m in ui.call(cache.models, ws) or []]
 
 # ------------------------------------------------------------------------------------------------ where and how
+#: the settings keep their values while hidden and across pages; a change shows the new order's next example
+KEPT = {"persist_state": "session", "on_change": lab.settings_changed}
 c1, c2, c3, c4 = st.columns([2, 2, 2, 1])
-mode = c1.segmented_control("Label into", ["round", "gold"], key=lab.MODE, persist_state="session", default="round", required=True,
-                            format_func={"round": "🏋️ round", "gold": "🥇 gold set"}.get,
-                            on_change=lab.settings_changed)
+mode = c1.segmented_control("Label into", ["round", "gold"], key=lab.MODE, default="round", required=True,
+                            format_func={"round": "🏋️ round", "gold": "🥇 gold set"}.get, **KEPT)
 strategy, method, model, committee, suggest, seed = "random", active.METHODS[0], None, (), False, 0
 if mode == "round":
     rounds = [r["round"] for r in status["rounds"]]
     new = max(rounds, default=0) + 1
-    rnd = c2.selectbox("Round", rounds + [new], index=max(len(rounds) - 1, 0), key=lab.ROUND, persist_state="session",
-                       format_func=lambda r: f"round {r}" if r in rounds else f"➕ new round {r}",
-                       on_change=lab.settings_changed)
+    rnd = c2.selectbox("Round", rounds + [new], index=max(len(rounds) - 1, 0), key=lab.ROUND,
+                       format_func=lambda r: f"round {r}" if r in rounds else f"➕ new round {r}", **KEPT)
     target = f"round:{rnd}"
     o1, o2, o3, o4 = st.columns(4)
-    strategy = o1.selectbox("Order", active.STRATEGIES, key=lab.STRATEGY, persist_state="session", on_change=lab.settings_changed,
+    strategy = o1.selectbox("Order", active.STRATEGIES, key=lab.STRATEGY, **KEPT,
                             format_func={"in-order": "as imported", "random": "random (seeded)",
                                          "uncertainty": "least confident first"}.get)
-    model = o2.selectbox("Model", [None] + models, key=lab.MODEL, persist_state="session", on_change=lab.settings_changed,
+    model = o2.selectbox("Model", [None] + models, key=lab.MODEL, **KEPT,
                          format_func=lambda m: m or "(none)",
                          help="Ranks the items (least confident first) and, in correct mode, pre-fills its "
                               "predictions for you to correct.")
-    method = o3.selectbox("Uncertainty measure", active.METHODS, key=lab.METHOD, persist_state="session", on_change=lab.settings_changed,
+    method = o3.selectbox("Uncertainty measure", active.METHODS, key=lab.METHOD, **KEPT,
                           disabled=strategy != "uncertainty")
-    seed = int(o4.number_input("Seed", min_value=0, value=0, step=1, key=lab.SEED, persist_state="session", on_change=lab.settings_changed,
+    seed = int(o4.number_input("Seed", min_value=0, value=0, step=1, key=lab.SEED, **KEPT,
                                disabled=strategy != "random"))
-    suggest = st.toggle("Correct mode: pre-fill the model's predictions", key=lab.SUGGEST, persist_state="session", disabled=not model,
-                        on_change=lab.settings_changed) and bool(model)
+    suggest = st.toggle("Correct mode: pre-fill the model's predictions", key=lab.SUGGEST, disabled=not model,
+                        **KEPT) and bool(model)
     if strategy == "uncertainty" and not model:
         st.info("Pick the model whose uncertainty should choose the next examples.")
         st.stop()
     if strategy == "uncertainty" and lab.confidence_source(ws, model) is None:
         trained = {m["name"]: m for m in ui.call(cache.models, ws) or []}
         crf = [n for n, m in trained.items() if m["trainer"] == "crf-ner"]
-        same = [n for n, m in trained.items() if m["trainer"] == trained[model]["trainer"]
-                and m["round"] == trained[model]["round"]]
+        same = [n for n, m in trained.items() if candidate_key(m) == candidate_key(trained[model])]  # its seed runs
         st.warning(f"`{model}` gives no confidence: spaCy's NER predicts greedily, without probabilities. Rank by "
                    + (f"a CRF model's token marginals (choose {' or '.join(f'`{n}`' for n in crf)} as the model), "
                       if crf else
                       "a CRF model's token marginals (train a `crf-ner` model on the **Train** page), ")
                    + "or by the disagreement of two or more models below (e.g. seed runs of this one"
-                   + ("" if len(same) > 1 else ": train this round again with other seeds") + ").")
+                   + ("" if len(same) > 1 else ": train more seeds of it on the **Train** page") + ").")
         committee = tuple(st.multiselect("Committee: rank by the disagreement of these models", models,
-                                         default=same if len(same) > 1 else [], key=lab.COMMITTEE, persist_state="session",
-                                         on_change=lab.settings_changed))
+                                         default=same if len(same) > 1 else [], key=lab.COMMITTEE, **KEPT))
         if len(committee) < 2:
             st.stop()
 else:
@@ -79,13 +77,12 @@ else:
         if g["version"] >= latest.get(g["name"], {"version": 0})["version"]:
             latest[g["name"]] = g
     NEW = "➕ new gold set"
-    choice = c2.selectbox("Gold set", sorted(latest) + [NEW], key=lab.GOLD, persist_state="session", on_change=lab.settings_changed,
+    choice = c2.selectbox("Gold set", sorted(latest) + [NEW], key=lab.GOLD, **KEPT,
                           format_func=lambda n: n if n == NEW else f"{n} v{latest[n]['version']}"
                           + (" (frozen)" if latest[n]["frozen"] else ""))
     name = choice
     if choice == NEW:
-        name = c3.text_input("Name of the new gold set", key=lab.NEW_GOLD, persist_state="session", placeholder="e.g. test",
-                             on_change=lab.settings_changed).strip()
+        name = c3.text_input("Name of the new gold set", key=lab.NEW_GOLD, placeholder="e.g. test", **KEPT).strip()
         if not name:
             st.stop()
     elif latest[choice]["frozen"]:
@@ -93,16 +90,16 @@ else:
                    "page to add examples, or start a new gold set.")
         st.stop()
     target = f"gold:{name}"
-    seed = int(c4.number_input("Seed", min_value=0, value=0, step=1, key=lab.SEED, persist_state="session", on_change=lab.settings_changed,
+    seed = int(c4.number_input("Seed", min_value=0, value=0, step=1, key=lab.SEED, **KEPT,
                                help="The seed of the random draw (stored with the order, so another annotator "
                                     "with the same seed sees the same sequence)."))
     st.info("A gold set is a seeded **random** sample of the pool: no model chooses, orders or pre-fills it, and "
             "nobody sees another annotator's answers, so it measures every model fairly.")
 overlap = st.checkbox("Also label examples others have answered here (for inter-annotator agreement)",
-                      key=lab.OVERLAP, persist_state="session", on_change=lab.settings_changed)
+                      key=lab.OVERLAP, **KEPT)
 
-view = st.segmented_control("View", ["label", "progress", "agreement"], key=lab.VIEW, persist_state="session", default="label",
-                            required=True, label_visibility="collapsed",
+view = st.segmented_control("View", ["label", "progress", "agreement"], key=lab.VIEW, persist_state="session",
+                            default="label", required=True, label_visibility="collapsed",
                             format_func={"label": "✍️ Label", "progress": "📈 Progress",
                                          "agreement": "🤝 Agreement and review"}.get)
 
@@ -116,10 +113,16 @@ if view == "label":
         st.warning("Type your name in the sidebar (**Annotator**) first: every answer is saved with it, and "
                    "nothing is saved without it.")
     lab.show_flash()
-    slot = st.empty()
-    item = ui.call(lab.current_item, rec,
-                   progress=lambda done, total, msg: slot.progress(fraction(done, total) or 0.0, text=msg))
-    slot.empty()
+    bars: list = []  # a bar only when the pool has to be scored first
+
+    def scoring(done, total, message) -> None:
+        if not bars:
+            bars.append(progress.progress_bar())
+        bars[0](done, total, message)
+
+    item = ui.call(lab.current_item, rec, progress=scoring)
+    for bar in bars:
+        bar.clear()
     if item is None:
         st.success(f"Nothing left to label into {target} in this order.")
         if st.button("↩ Undo my last answer", key="label.undo_end"):
@@ -201,11 +204,10 @@ elif view == "progress":
     st.caption(f"{prog['pool_left']} pool example(s) left to label into {target}."
                + (f" Items were chosen by: {orders}." if orders else ""))
     left, right = st.columns(2)
-    per_label = [{"label": k, "accepted": prog["per_label"].get(k, 0), "auto-accepted": prog["per_label_auto"].get(k, 0)}
-                 for k in sorted(set(prog["per_label"]) | set(prog["per_label_auto"]))]
     left.markdown("**Per label** (" + ("spans" if ws.task == "ner" else "texts") + ")")
-    left.dataframe(pd.DataFrame(per_label or [{"label": "–", "accepted": 0, "auto-accepted": 0}]), hide_index=True,
-                   width="stretch")
+    left.dataframe(pd.DataFrame(render.label_progress_rows(prog) or [{"label": "–", "accepted": 0,
+                                                                      "auto-accepted": 0}]),
+                   hide_index=True, width="stretch")
     right.markdown("**Per annotator**")
     right.dataframe(pd.DataFrame(render.annotator_rows(prog["per_annotator"]) or [{"annotator": "–"}]),
                     hide_index=True, width="stretch")
@@ -225,10 +227,8 @@ elif view == "progress":
                                             value=float(settings["auto_accept"] or 0.9), key="label.auto_threshold")
                 auto_method = s3.selectbox("Measure", active.METHODS, key="label.auto_method")
                 if st.button("⚡ Auto-accept now", key="label.auto_run"):
-                    bar = st.progress(0.0, text="scoring the pool")
                     res = ui.call(labeling.auto_accept, ws, round=rnd, model=auto_model, threshold=threshold,
-                                  method=auto_method,
-                                  progress=lambda d, t, msg: bar.progress(fraction(d, t) or 0.0, text=msg))
+                                  method=auto_method, progress=progress.progress_bar("scoring the pool"))
                     if res:
                         lab.flash("success", f"Auto-accepted {res['accepted']} of {res['pool']} pool examples "
                                              f"({res['method']} ≥ {res['threshold']}).")

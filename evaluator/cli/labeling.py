@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import click
 
-from evaluator.cli import emit, json_option, main, progress_printer, workspace_options
+from evaluator.cli import emit, json_option, main, progress_bar, workspace_options
 from evaluator.errors import ConfigError
 
 
@@ -16,11 +16,6 @@ def _target(round_: int | None, gold: str | None) -> str:
         raise ConfigError("Say where the labels go: --round N or --gold NAME (one of them).",
                           hint="e.g. --round 4, or --gold test for a gold set (drawn at random)")
     return f"round:{round_}" if round_ is not None else f"gold:{gold}"
-
-
-def _bar(label: str):
-    bar = progress_printer(label)
-    return lambda done, total, message="": bar(done / total if total else 1.0, message)
 
 
 def _fmt(x) -> str:
@@ -76,9 +71,10 @@ def next_(ws, round_, gold, strategy, method, model, committee, n, seed, annotat
 
     target = _target(round_, gold)
     members = [m.strip() for m in committee.split(",") if m.strip()]
-    items = next_items(ws, target=target, annotator=annotator, strategy=strategy, method=method, model=model,
-                       committee=members, n=n, seed=seed, overlap=overlap,
-                       suggest=bool(model or members) and target.startswith("round:"), progress=_bar("scoring"))
+    with progress_bar("scoring the pool", quiet=as_json) as bar:
+        items = next_items(ws, target=target, annotator=annotator, strategy=strategy, method=method, model=model,
+                           committee=members, n=n, seed=seed, overlap=overlap,
+                           suggest=bool(model or members) and target.startswith("round:"), progress=bar)
     data = {"target": target, "strategy": strategy, "method": method if strategy == "uncertainty" else None,
             "model": model, "committee": members, "seed": seed, "items": [it.to_json() for it in items]}
     if out:
@@ -135,7 +131,8 @@ def auto_accept_cmd(ws, round_, model, threshold, method, as_json):
     """
     from evaluator.labeling import auto_accept
 
-    res = auto_accept(ws, round=round_, model=model, threshold=threshold, method=method, progress=_bar("scoring"))
+    with progress_bar("scoring the pool", quiet=as_json) as bar:
+        res = auto_accept(ws, round=round_, model=model, threshold=threshold, method=method, progress=bar)
     emit(res, as_json, lambda d: click.echo(
         f"auto-accepted {d['accepted']} of {d['pool']} pool example(s) into round:{d['round']} "
         f"({d['model']}, {d['method']} >= {d['threshold']})"))

@@ -101,7 +101,7 @@ def test_nothing_is_saved_without_an_annotator_name(app, demo_ws):
 
 
 def test_textcat_category_with_suggestion_and_progress_hand_over(app, tmp_path, monkeypatch):
-    from evaluator.training.registry import train_round
+    from evaluator.models import train_round
     path = tmp_path / "news"
     build_demo(path, task="textcat")
     monkeypatch.setenv("EVALUATOR_WORKSPACE", str(path))

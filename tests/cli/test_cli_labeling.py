@@ -8,7 +8,7 @@ import pytest
 from evaluator import labeling
 from evaluator.demo import build_demo
 from evaluator.store import load_records
-from evaluator.training.registry import train_round
+from evaluator.models import train_round
 from evaluator.workspace import open_workspace
 
 

@@ -12,7 +12,7 @@ from scipy.stats import entropy as scipy_entropy
 from evaluator import active, db, labeling
 from evaluator.demo import build_demo
 from evaluator.store import load_records, training_records
-from evaluator.training.registry import get_model, load_model, train_round
+from evaluator.models import get_model, load_model, train_round
 from evaluator.workspace import open_workspace
 
 FAST_CRF = {"max_iterations": 30}

@@ -151,7 +151,7 @@ def test_gold_sets_are_drawn_at_random_never_by_a_model(ws):
 
 def test_gold_order_ignores_stored_model_confidences(ws):
     """Even with a model's confidences stored for every pool example, the gold draw is the same."""
-    from evaluator.training.registry import train_round
+    from evaluator.models import train_round
     before = [i.example_id for i in labeling.next_items(ws, target="gold:fresh", strategy="random", seed=1, n=10)]
     model = train_round(ws, 1, trainer="crf-ner", config={"max_iterations": 20})["name"]
     ranked = [i.example_id for i in labeling.next_items(ws, target="round:2", strategy="uncertainty",
@@ -183,7 +183,7 @@ def test_auto_accepted_answers_never_enter_a_gold_set(ws, tmp_path):
 
 def test_auto_accept_threshold_marks_counts_and_training_option(ws):
     from evaluator.active import stored_confidences
-    from evaluator.training.registry import train_round
+    from evaluator.models import train_round
     model = train_round(ws, 1, trainer="crf-ner", config={"max_iterations": 30})["name"]
     conf = {i.example_id: i.confidence for i in labeling.next_items(ws, target="round:2", strategy="uncertainty",
                                                                     model=model, n=50)}

@@ -14,7 +14,7 @@ from .test_postgres import pg_url  # noqa: F401  (the throw-away cluster fixture
 
 def test_labeling_round_trip_on_postgres(pg_url, tmp_path):  # noqa: F811
     pytest.importorskip("psycopg")
-    from evaluator.training.registry import train_round
+    from evaluator.models import train_round
 
     ws = init_workspace(tmp_path / "ws", task="ner", labels=["PER", "ORG", "LOC"], db_url=pg_url)
     import_file(ws, write_jsonl(tmp_path / "r.jsonl", TRAIN), into="round:1")
