@@ -14,8 +14,9 @@ person (the true labels of the data set) answering every item:
 
 Data (../shared/data):
 
-* **bbc**: BBC News, 2,225 articles in 5 classes; a seeded, stratified quarter is the gold set (556), the rest
-  the pool (1,669). Trainer ``sklearn-textcat``; uncertainty = the lowest top class probability.
+* **bbc**: BBC News, 2,225 articles in 5 classes; a seeded, stratified quarter is the gold set (554), the rest
+  the pool (1,577 after leaving out repeated articles). Trainer ``sklearn-textcat``; uncertainty = the lowest top
+  class probability.
 * **drugs**: Prodigy drugs (DRUG spans); gold = ``drugs_eval.jsonl`` (500), pool = ``drugs_training.jsonl``
   (1,477). Trainer ``crf-ner``; uncertainty = the lowest probability of the predicted tag sequence (CRF).
 
