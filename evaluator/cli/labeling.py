@@ -63,7 +63,7 @@ def next_(ws, round_, gold, strategy, method, model, committee, n, seed, annotat
     \b
     Examples:
       evaluator next --round 4 --strategy uncertainty --model round-3-crf-ner --n 20 --json
-      evaluator next --round 4 --strategy uncertainty --committee round-3-spacy-ner,round-3-seed1-spacy-ner
+      evaluator next --round 4 --strategy uncertainty --committee round-3-spacy-ner,round-3-spacy-ner-s1
       evaluator next --gold test --strategy random --seed 7 --n 50 --out gold-batch.jsonl
       evaluator import answers.jsonl --into round:4          # the answers, e.g. from Prodigy's db-out
     """
