@@ -66,7 +66,8 @@ if mode == "round":
                       if crf else
                       "a CRF model's token marginals (train a `crf-ner` model on the **Train** page), ")
                    + "or by the disagreement of two or more models below (e.g. seed runs of this one"
-                   + ("" if len(same) > 1 else ": train more seeds of it on the **Train** page") + ").")
+                   + ("" if len(same) > 1 else f": `evaluator train --round {trained[model]['round']} --seeds 3`"
+                      " trains them") + ").")
         committee = tuple(st.multiselect("Committee: rank by the disagreement of these models", models,
                                          default=same if len(same) > 1 else [], key=lab.COMMITTEE, **KEPT))
         if len(committee) < 2:
