@@ -60,14 +60,15 @@ if mode == "round":
     if strategy == "uncertainty" and lab.confidence_source(ws, model) is None:
         trained = {m["name"]: m for m in ui.call(cache.models, ws) or []}
         crf = [n for n, m in trained.items() if m["trainer"] == "crf-ner"]
-        same = [n for n, m in trained.items() if candidate_key(m) == candidate_key(trained[model])]  # its seed runs
+        key = candidate_key(trained[model])  # None for a model trained elsewhere
+        same = [n for n, m in trained.items() if key and candidate_key(m) == key]  # its seed runs
         st.warning(f"`{model}` gives no confidence: spaCy's NER predicts greedily, without probabilities. Rank by "
                    + (f"a CRF model's token marginals (choose {' or '.join(f'`{n}`' for n in crf)} as the model), "
                       if crf else
                       "a CRF model's token marginals (train a `crf-ner` model on the **Train** page), ")
                    + "or by the disagreement of two or more models below (e.g. seed runs of this one"
-                   + ("" if len(same) > 1 else f": `evaluator train --round {trained[model]['round']} --seeds 3`"
-                      " trains them") + ").")
+                   + ("" if len(same) > 1 or not key else f": `evaluator train --round {trained[model]['round']} "
+                      "--seeds 3` trains them") + ").")
         committee = tuple(st.multiselect("Committee: rank by the disagreement of these models", models,
                                          default=same if len(same) > 1 else [], key=lab.COMMITTEE, **KEPT))
         if len(committee) < 2:
