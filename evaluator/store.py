@@ -122,42 +122,50 @@ def latest_annotations(conn: Connection, example_ids: Iterable[int]) -> dict[int
     return latest
 
 
-def _record(row, ann: dict | None) -> Record:
-    return Record(
-        text=row["text"],
-        tokens=[Token(s, e_) for s, e_ in row["tokens"]] if row["tokens"] is not None else None,
-        spans=[Span(s, e_, l) for s, e_, l in (ann["spans"] or [])] if ann else [],
-        label=ann["label"] if ann else None,
-        answer=ann["answer"] if ann else "unlabeled",
-        meta=row["meta"] or {},
-        id=row["id"],
-    )
-
-
 def records_for(conn: Connection, collection_id: int, *, answers: Iterable[str] | None = ("accept",)) -> list[Record]:
     """Examples of a collection with their latest annotation applied (``answers=None``: every example)."""
     e = db.examples
     rows = conn.execute(sa.select(e).where(e.c.collection_id == collection_id).order_by(e.c.position, e.c.id)).mappings().all()
-    latest = latest_annotations(conn, [r["id"] for r in rows])
-    allowed = set(answers) if answers is not None else None
-    out = [_record(r, latest.get(r["id"])) for r in rows]
-    return out if allowed is None else [r for r in out if r.answer in allowed]
+    return _with_annotations(conn, rows, answers)
 
 
-def records_by_ids(conn: Connection, example_ids: Iterable[int], *, tokens: bool = True) -> list[Record]:
-    """Examples by id, in the order given (unknown ids are left out), with their latest annotation applied.
-
-    ``tokens=False`` leaves the tokens out (``None``): much faster for long texts when only the text is needed.
-    """
+def records_by_ids(conn: Connection, ids: Iterable[int], *, answers: Iterable[str] | None = None,
+                   collection_id: int | None = None, tokens: bool = True) -> list[Record]:
+    """Examples by database id, in the order given, with their latest annotation (a few of a large collection
+    without loading the rest). Unknown ids, and with ``collection_id`` ids of other collections, are left out.
+    ``tokens=False`` leaves the tokens out (``None``): much faster for long texts when only the text is needed."""
     e = db.examples
-    ids = list(example_ids)
+    ids = list(ids)
     cols = [e] if tokens else [e.c.id, e.c.text, e.c.meta, sa.null().label("tokens")]
-    rows: dict[int, dict] = {}
+    by_id: dict[int, dict] = {}
     for chunk in range(0, len(ids), 5000):
-        for r in conn.execute(sa.select(*cols).where(e.c.id.in_(ids[chunk:chunk + 5000]))).mappings():
-            rows[r["id"]] = r
-    latest = latest_annotations(conn, list(rows))
-    return [_record(rows[i], latest.get(i)) for i in ids if i in rows]
+        q = sa.select(*cols).where(e.c.id.in_(ids[chunk:chunk + 5000]))
+        if collection_id is not None:
+            q = q.where(e.c.collection_id == collection_id)
+        for r in conn.execute(q).mappings():
+            by_id[r["id"]] = r
+    return _with_annotations(conn, [by_id[i] for i in ids if i in by_id], answers)
+
+
+def _with_annotations(conn: Connection, rows, answers: Iterable[str] | None) -> list[Record]:
+    latest = latest_annotations(conn, [r["id"] for r in rows])
+    out: list[Record] = []
+    allowed = set(answers) if answers is not None else None
+    for r in rows:
+        ann = latest.get(r["id"])
+        answer = ann["answer"] if ann else None
+        if allowed is not None and answer not in allowed:
+            continue
+        out.append(Record(
+            text=r["text"],
+            tokens=[Token(s, e_) for s, e_ in r["tokens"]] if r["tokens"] is not None else None,
+            spans=[Span(s, e_, l) for s, e_, l in (ann["spans"] or [])] if ann else [],
+            label=ann["label"] if ann else None,
+            answer=answer or "unlabeled",
+            meta=r["meta"] or {},
+            id=r["id"],
+        ))
+    return out
 
 
 def auto_accepted_ids(conn: Connection, example_ids: Iterable[int]) -> set[int]:
