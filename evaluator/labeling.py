@@ -35,7 +35,8 @@ from evaluator import active, db
 from evaluator.errors import ConfigError, NotFoundError
 from evaluator.progress import Progress
 from evaluator.records import ANSWERS, Span
-from evaluator.stats.agreement import cohen_kappa, span_agreement
+from evaluator.stats.agreement import span_agreement
+from evaluator.stats.preference import cohen_kappa, krippendorff_alpha
 from evaluator.store import (Target, assert_writable, collection_row, gold_hashes, get_collection, leakage_check,
                              parse_target, records_by_ids, round_settings, set_round_settings, train_hashes)
 from evaluator.workspace import Workspace
@@ -543,14 +544,19 @@ def _answer_key(task: str, ann) -> tuple:
     return ann["answer"], ann["label"]
 
 
+def _category(ann) -> str:
+    """A text-classification answer as one code: the category, or ``(reject)`` / ``(ignore)``."""
+    return ann["label"] if ann["answer"] == "accept" else f"({ann['answer']})"
+
+
 def agreement(ws: Workspace, target: str | Target) -> dict:
     """Inter-annotator agreement on the examples of ``target`` answered by more than one person (each person's
     latest answer; auto-accepted answers and reviews are not people's independent answers and are left out).
 
     Per pair of annotators: the items both answered, how often their answers were identical, and Cohen's kappa
     of the categories (text classification; reject/ignore count as categories of their own) or exact span F1
-    over the items both accepted (NER). Overall: the mean pairwise kappa (Light's kappa) or the F1 pooled over
-    pairs. ``disagreements`` lists the examples whose answers differ and that no review has settled since.
+    over the items both accepted (NER). Overall: the mean pairwise kappa (Light's kappa) and Krippendorff's alpha
+    over every annotator, or the F1 pooled over pairs. ``disagreements`` lists the examples whose answers differ and that no review has settled since.
     """
     t = _target(target)
     e, a = db.examples, db.annotations
@@ -578,8 +584,8 @@ def agreement(ws: Workspace, target: str | Target) -> dict:
         same = sum(_answer_key(task, multi[i][x]) == _answer_key(task, multi[i][y]) for i in both)
         pair = {"a": x, "b": y, "items": len(both), "same": same, "observed": same / len(both)}
         if task == "textcat":
-            cat = lambda ann: ann["label"] if ann["answer"] == "accept" else f"({ann['answer']})"  # noqa: E731
-            pair.update(kappa=cohen_kappa([cat(multi[i][x]) for i in both], [cat(multi[i][y]) for i in both])["kappa"])
+            pair.update(kappa=cohen_kappa([_category(multi[i][x]) for i in both],
+                                          [_category(multi[i][y]) for i in both]))
         else:
             acc = [i for i in both if multi[i][x]["answer"] == multi[i][y]["answer"] == "accept"]
             sa_ = span_agreement([multi[i][x]["spans"] or [] for i in acc], [multi[i][y]["spans"] or [] for i in acc])
@@ -591,6 +597,8 @@ def agreement(ws: Workspace, target: str | Target) -> dict:
     if task == "textcat":
         kappas = [p["kappa"] for p in pairs if p["kappa"] is not None]
         overall["kappa"] = sum(kappas) / len(kappas) if kappas else None
+        overall["alpha"] = krippendorff_alpha([{n: _category(ann) for n, ann in anns.items()}
+                                               for anns in multi.values()])
     else:
         d = 2 * pooled["tp"] + pooled["fp"] + pooled["fn"]
         overall["f1"] = 2 * pooled["tp"] / d if d else None

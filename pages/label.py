@@ -266,6 +266,9 @@ else:
                 "–" if res[measure] is None else f"{res[measure]:.3f}")
     m[2].metric("Disagreements to settle", len(res["disagreements"]))
     m[3].metric("Settled by review", res["settled"])
+    if measure == "kappa" and res.get("alpha") is not None:
+        st.caption(f"Krippendorff's alpha over every annotator: {res['alpha']:.3f} (reject and ignore count as "
+                   "categories of their own).")
     if not res["items"]:
         st.info("No example has answers from two people yet. Tick “Also label examples others have answered "
                 "here” above so that a second annotator sees them.")

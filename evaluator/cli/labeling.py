@@ -171,7 +171,8 @@ def round_progress_cmd(ws, round_, as_json):
 @workspace_options
 @json_option
 def agreement_cmd(ws, round_, gold, as_json):
-    """Inter-annotator agreement on examples answered by several people: Cohen's kappa or span F1.
+    """Inter-annotator agreement on examples answered by several people: Cohen's kappa (and Krippendorff's alpha)
+    or span F1.
 
     Settle the disagreements it lists on the Label page (Agreement tab).
 
@@ -190,7 +191,8 @@ def agreement_cmd(ws, round_, gold, as_json):
     def human(d):
         what = "kappa" if d["task"] == "textcat" else "f1"
         click.echo(f"{d['target']}: {d['items']} example(s) answered by more than one person; "
-                   f"{'Cohen' if what == 'kappa' else 'span F1'} {_fmt(d[what])}; "
+                   f"{'Cohen kappa' if what == 'kappa' else 'span F1'} {_fmt(d[what])}; "
+                   + (f"Krippendorff alpha {_fmt(d['alpha'])}; " if what == "kappa" else "") +
                    f"{len(d['disagreements'])} disagreement(s) to settle")
         for p in d["pairs"]:
             click.echo(f"  {p['a']} vs {p['b']}: {p['items']} items, identical {p['observed']:.0%}, "

@@ -259,6 +259,11 @@ def test_agreement_kappa_disagreements_and_review(tmp_workspace, tmp_path):
     res = labeling.agreement(ws, "round:1")
     assert res["items"] == 30 and res["annotators"] == ["ann", "bob"]
     assert res["kappa"] == pytest.approx(cohen_kappa_score(ann, bob))
+    import krippendorff
+    codes = {c: i for i, c in enumerate(sorted(set(ann) | set(bob)))}
+    ref_alpha = krippendorff.alpha(reliability_data=[[codes[x] for x in ann], [codes[y] for y in bob]],
+                                   level_of_measurement="nominal")
+    assert res["alpha"] == pytest.approx(ref_alpha)
     differ = [i for i, (x, y) in enumerate(zip(ann, bob)) if x != y]
     assert len(res["disagreements"]) == len(differ) > 0
     d = res["disagreements"][0]

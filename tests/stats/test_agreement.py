@@ -1,43 +1,14 @@
-"""Inter-annotator agreement: Cohen's kappa against scikit-learn, span F1 against seqeval."""
+"""Inter-annotator agreement on entity spans: span F1 against seqeval (kappa: tests/stats/test_preference.py)."""
 from __future__ import annotations
 
-import math
 import random
 
 import pytest
 from seqeval.metrics import f1_score
 from seqeval.scheme import IOB2
-from sklearn.metrics import cohen_kappa_score
 
 from evaluator.records import Span, Token, spans_to_iob2
-from evaluator.stats.agreement import cohen_kappa, span_agreement
-
-
-@pytest.mark.filterwarnings("ignore:.*cohen_kappa_score. is undefined")
-@pytest.mark.parametrize("seed", range(20))
-def test_kappa_equals_sklearn_on_random_answers(seed):
-    rng = random.Random(seed)
-    cats = ["business", "politics", "sport", "tech", "(reject)"][:rng.randint(2, 5)]
-    n = rng.randint(5, 200)
-    a = [rng.choice(cats) for _ in range(n)]
-    noise = rng.random()
-    b = [x if rng.random() > noise else rng.choice(cats) for x in a]
-    ours = cohen_kappa(a, b)["kappa"]
-    ref = cohen_kappa_score(a, b)
-    if math.isnan(ref):
-        assert ours is None
-    else:
-        assert ours == pytest.approx(ref, abs=1e-12)
-
-
-@pytest.mark.filterwarnings("ignore:.*cohen_kappa_score. is undefined", "ignore:A single label was found")
-def test_kappa_is_undefined_not_zero_when_chance_agreement_is_one():
-    assert math.isnan(cohen_kappa_score(["x", "x", "x"], ["x", "x", "x"]))
-    r = cohen_kappa(["x", "x", "x"], ["x", "x", "x"])
-    assert r["kappa"] is None and r["observed"] == 1.0
-    assert cohen_kappa([], [])["kappa"] is None
-    with pytest.raises(ValueError):
-        cohen_kappa(["x"], ["x", "y"])
+from evaluator.stats.agreement import span_agreement
 
 
 def _tokens(n: int) -> list[Token]:
