@@ -9,14 +9,13 @@ from evaluator.store import load_records
 from evaluator.workspace import init_workspace
 
 from .helpers import GOLD, TRAIN, write_jsonl
-from .test_postgres import pg_url  # noqa: F401  (the throw-away cluster fixture)
 
 
-def test_labeling_round_trip_on_postgres(pg_url, tmp_path):  # noqa: F811
+def test_labeling_round_trip_on_postgres(pg_database, tmp_path):
     pytest.importorskip("psycopg")
     from evaluator.models import train_round
 
-    ws = init_workspace(tmp_path / "ws", task="ner", labels=["PER", "ORG", "LOC"], db_url=pg_url)
+    ws = init_workspace(tmp_path / "ws", task="ner", labels=["PER", "ORG", "LOC"], db_url=pg_database())
     import_file(ws, write_jsonl(tmp_path / "r.jsonl", TRAIN), into="round:1")
     import_file(ws, write_jsonl(tmp_path / "p.jsonl", [{"text": g["text"]} for g in GOLD]), into="pool")
     model = train_round(ws, 1, trainer="crf-ner", config={"max_iterations": 10})["name"]
