@@ -15,6 +15,7 @@ PAGES = [
     ("pages/home.py", "Home", "🏠"),
     ("pages/data.py", "Data", "📥"),
     ("pages/gold.py", "Gold sets", "🥇"),
+    ("pages/label.py", "Label", "✍️"),
     ("pages/train.py", "Train", "🏋️"),
     ("pages/evaluate.py", "Evaluate", "📊"),
     ("pages/report.py", "Report", "📄"),

@@ -262,6 +262,7 @@ def train_round(ws: Workspace, round: int, *, trainer: str | None = None, seed: 
             "kind": "trained", "trainer": trainer, "round": round, "parent_id": None,
             "artifact_hash": result.artifact_hash,
             "config": {"cumulative": cumulative, "rounds": rounds, "overrides": config or {}, "trainer": result.config,
+                       "auto_accepted": sum(1 for r in records if r.meta.get("_auto")),
                        "labels": result.labels, "lang": result.lang, "dev_score": result.dev_score,
                        "steps": result.steps, "warnings": result.warnings[:50]},
             "train_hash": result.train_hash, "train_counts": result.counts, "versions": result.versions,
