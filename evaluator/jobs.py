@@ -26,6 +26,7 @@ import time
 import uuid
 from collections import deque
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from evaluator.errors import EvaluatorError
@@ -252,16 +253,33 @@ class _StepLog:
             self.pending = None
 
 
+#: the library functions the training job bodies run, as ``module:function`` (called in a fresh process)
+TRAIN_ROUND = "evaluator.training.registry:train_round"
+LEARNING_CURVE = "evaluator.training.registry:learning_curve"
+
+
+def _isolated(target: str, ws: Any, *args: Any, progress: Callable[..., None], cancel: threading.Event,
+              **kwargs: Any) -> Any:
+    """``target(ws, *args, **kwargs)`` in a fresh process (:mod:`evaluator.isolated`): training draws from the
+    process-wide random states, which the server's other threads draw from too; in a process of its own a job
+    trains exactly the model ``evaluator train`` trains from the same round, seed and data."""
+    from evaluator.isolated import in_workspace, run_isolated
+    from evaluator.training.base import check_cancel
+
+    check_cancel(cancel)
+    return run_isolated(in_workspace, target, str(Path(ws.path).resolve()), ws.url, *args, progress=progress,
+                        cancel=cancel, **kwargs)
+
+
 def train_job(ws: Any, round: int, *, trainer: str | None = None, seed: int = 0, cumulative: bool = True,
               config: dict[str, Any] | None = None, name: str | None = None, progress: Progress,
               cancel: threading.Event) -> dict[str, Any]:
-    """Job body: :func:`evaluator.training.registry.train_round` with progress and cancel wired in."""
-    from evaluator.training.registry import train_round
-
+    """Job body: :func:`evaluator.training.registry.train_round` with progress and cancel wired in, run in a
+    fresh process so that it gives the same model as the CLI."""
     progress(0.0, f"reading the accepted annotations of round{'s 1..' if cumulative else ' '}{round}")
     steps = _StepLog(progress)
-    res = train_round(ws, round, trainer=trainer, seed=seed, cumulative=cumulative, config=config, name=name,
-                      progress=steps, cancel=cancel)
+    res = _isolated(TRAIN_ROUND, ws, round, trainer=trainer, seed=seed, cumulative=cumulative, config=config,
+                    name=name, progress=steps, cancel=cancel)
     steps.flush()
     for w in (res.get("warnings") or [])[:10]:
         progress(None, f"note: {w}")
@@ -272,8 +290,8 @@ def train_job(ws: Any, round: int, *, trainer: str | None = None, seed: int = 0,
 def curve_job(ws: Any, *, trainer: str | None = None, round: int | None = None,
               fractions: Sequence[float] | None = None, seeds: Sequence[int] | None = None, gold: str | None = None,
               config: dict[str, Any] | None = None, progress: Progress, cancel: threading.Event) -> dict[str, Any]:
-    """Job body: :func:`evaluator.training.registry.learning_curve` (train and score every fraction x seed)."""
-    from evaluator.training import registry
+    """Job body: :func:`evaluator.training.registry.learning_curve` (train and score every fraction x seed), in a
+    fresh process like :func:`train_job`."""
     from evaluator.training.curve import DEFAULT_FRACTIONS, DEFAULT_SEEDS
 
     def step(done: int, total: int, what: str) -> None:
@@ -282,10 +300,9 @@ def curve_job(ws: Any, *, trainer: str | None = None, round: int | None = None,
         else:
             progress(1.0, "scoring the curve")
 
-    res = registry.learning_curve(ws, trainer=trainer, round=round,
-                                  fractions=tuple(fractions or DEFAULT_FRACTIONS),
-                                  seeds=tuple(DEFAULT_SEEDS if seeds is None else seeds), gold=gold, config=config,
-                                  progress=step, cancel=cancel)
+    res = _isolated(LEARNING_CURVE, ws, trainer=trainer, round=round, fractions=tuple(fractions or DEFAULT_FRACTIONS),
+                    seeds=tuple(DEFAULT_SEEDS if seeds is None else seeds), gold=gold, config=config,
+                    progress=step, cancel=cancel)
     progress(1.0, ("reused the stored curve: " if res.get("reused") else "") + f"{res['verdict']}")
     return res
 
