@@ -68,18 +68,29 @@ def main() -> None:
     """
 
 
-def workspace_options(func: Callable) -> Callable:
-    """Add ``--workspace`` and ``--db`` and pass the opened workspace as ``ws``."""
+WORKSPACE_HELP = ("Workspace folder (default: $EVALUATOR_WORKSPACE, else the nearest folder with a workspace.db "
+                  "from the current folder upward).")
 
-    @click.option("--workspace", "workspace", type=click.Path(file_okay=False), default=None,
-                  help="Workspace folder (default: $EVALUATOR_WORKSPACE or data/workspace).")
+
+def workspace_options(func: Callable) -> Callable:
+    """Add ``--workspace`` and ``--db`` and pass the opened workspace as ``ws``.
+
+    The workspace is ``--workspace``, else ``$EVALUATOR_WORKSPACE``, else the nearest one from the current folder
+    upward (:func:`evaluator.workspace.resolve_workspace`); without any, the command refuses. Unless ``--json``,
+    one line on stderr says which workspace was used and why.
+    """
+
+    @click.option("--workspace", "workspace", type=click.Path(file_okay=False), default=None, help=WORKSPACE_HELP)
     @click.option("--db", "db_url", default=None,
                   help="SQLAlchemy database URL, e.g. postgresql://user@host/db (default: $EVALUATOR_DB_URL or "
                        "the workspace's SQLite file).")
     @functools.wraps(func)
     def wrapper(*args, workspace=None, db_url=None, **kwargs):
-        from evaluator.workspace import open_workspace
-        kwargs["ws"] = open_workspace(workspace, db_url=db_url)
+        from evaluator.workspace import open_workspace, resolve_workspace
+        path, how = resolve_workspace(workspace)
+        kwargs["ws"] = open_workspace(path, db_url=db_url)
+        if not kwargs.get("as_json"):
+            click.echo(f"workspace {path.resolve()} ({how})", err=True)
         return func(*args, **kwargs)
 
     return wrapper

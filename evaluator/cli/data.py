@@ -11,7 +11,7 @@ from evaluator.formats import ReadOptions, parse_label_map
 
 @main.command()
 @click.option("--workspace", type=click.Path(file_okay=False), default=None,
-              help="Workspace folder to create (default: $EVALUATOR_WORKSPACE or data/workspace).")
+              help="Workspace folder to create (default: $EVALUATOR_WORKSPACE; use . for the current folder).")
 @click.option("--db", "db_url", default=None, help="SQLAlchemy URL instead of the workspace's SQLite file.")
 @click.option("--task", type=click.Choice(["ner", "textcat"]), required=True, help="What the models do.")
 @click.option("--labels", default="", help="Comma-separated label set, e.g. PER,ORG,LOC (can grow on import).")
@@ -24,8 +24,9 @@ def init(workspace, db_url, task, labels, lang, as_json):
     Example:
       evaluator init --workspace ws --task ner --labels PER,ORG,LOC
     """
-    from evaluator.workspace import init_workspace
-    ws = init_workspace(workspace, task=task, labels=[x.strip() for x in labels.split(",") if x.strip()],
+    from evaluator.workspace import init_workspace, resolve_workspace
+    path, _how = resolve_workspace(workspace, search=False)
+    ws = init_workspace(path, task=task, labels=[x.strip() for x in labels.split(",") if x.strip()],
                         lang=lang, db_url=db_url)
     emit({"workspace": str(ws.path), "task": ws.task, "labels": ws.labels, "lang": ws.lang}, as_json,
          lambda d: click.echo(f"workspace {d['workspace']}: task {d['task']}, labels {', '.join(d['labels']) or '(none yet)'}"))
