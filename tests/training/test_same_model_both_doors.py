@@ -91,3 +91,22 @@ def test_a_job_in_its_own_process_reports_errors_and_cancel_like_one_in_a_thread
     with pytest.raises(NotFoundError) as err:
         run_isolated(in_workspace, jobs.TRAIN_ROUND, str(demo.path), demo.url, 9)
     assert "No round 9" in err.value.message and err.value.code == "not_found" and err.value.hint
+
+
+def test_the_worker_process_never_runs_the_servers_main_script(demo, tmp_path, monkeypatch):
+    """Streamlit installs the page script as ``__main__``; a worker that re-ran it would start the app again."""
+    import sys
+    import types
+
+    from evaluator.isolated import in_workspace, run_isolated
+
+    marker = tmp_path / "main-ran"
+    script = tmp_path / "page.py"
+    script.write_text(f"open({str(marker)!r}, 'w').write('ran')\n", encoding="utf-8")
+    fake_main = types.ModuleType("__main__")
+    fake_main.__file__ = str(script)
+    monkeypatch.setitem(sys.modules, "__main__", fake_main)
+    seen = []
+    res = run_isolated(in_workspace, jobs.TRAIN_ROUND, str(demo.path), demo.url, 1, trainer="crf-ner",
+                       config={"max_iterations": 5}, progress=lambda *a: seen.append(a))
+    assert res["name"] == "round-1-crf-ner" and seen and not marker.exists()
