@@ -23,7 +23,7 @@ import json
 import os
 import tempfile
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 import sqlalchemy as sa
 
@@ -144,8 +144,11 @@ def compare_models(ws: Workspace, gold: str, model_a: str, model_b: str, *, vers
 
 def compare_to_previous(ws: Workspace, gold: str, models: Sequence[str], *, version: int | None = None,
                         mode: str = "default", scheme: str | None = None, resamples: int = DEFAULT_RESAMPLES,
-                        seed: int = DEFAULT_SEED, alpha: float = ALPHA) -> list[dict[str, Any]]:
+                        seed: int = DEFAULT_SEED, alpha: float = ALPHA,
+                        progress: Callable[[float, float | None, str], None] | None = None) -> list[dict[str, Any]]:
     """Each model against the previous one in ``models`` (k vs k-1), with Holm-corrected p-values.
+
+    ``progress(done, total, message)`` is called before each comparison (stored comparisons are reused).
 
     One dict per consecutive pair: ``model_a`` (previous), ``model_b``, ``a``, ``b`` (their headline scores),
     ``delta``, ``ci95``, ``p`` (the larger of the bootstrap and randomization p-values), ``p_holm``,
@@ -158,8 +161,13 @@ def compare_to_previous(ws: Workspace, gold: str, models: Sequence[str], *, vers
     if len(models) < 2:
         raise ConfigError("Comparing with the previous model needs at least two models.",
                           hint="train a model on another round first")
-    results = [compare_models(ws, gold, a, b, version=version, mode=mode, scheme=scheme, resamples=resamples,
-                              seed=seed) for a, b in zip(models, models[1:])]
+    pairs = list(zip(models, models[1:]))
+    results = []
+    for k, (a, b) in enumerate(pairs):
+        if progress is not None:
+            progress(k, len(pairs), f"{b} against {a}")
+        results.append(compare_models(ws, gold, a, b, version=version, mode=mode, scheme=scheme,
+                                      resamples=resamples, seed=seed))
     adjusted = holm([headline_p(r) for r in results])
     out = []
     for r, ph in zip(results, adjusted):

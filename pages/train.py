@@ -24,6 +24,11 @@ trainers = {t.name: t for t in list_trainers(task=ws.task)}
 live_ids = [j.id for j in jobs.list_jobs(meta=META) if j.running]
 busy = bool(live_ids)
 
+#: ids of the jobs this browser session started or watched run: only their outcome is shown here (another
+#: session's old "Trained ..." banners are not, and nothing stays across visits until someone dismisses it)
+SEEN = "train.seen_jobs"
+seen: set = st.session_state.setdefault(SEEN, set())
+
 if "train.flash" in st.session_state:
     st.success(st.session_state.pop("train.flash"))
 
@@ -57,6 +62,7 @@ def show_finished(job: jobs.Job) -> None:
         with left.expander("Log"):
             st.code("\n".join(snap["log"]) or "(empty)", language=None)
         if right.button("Dismiss", key=f"train.dismiss.{job.id}"):
+            seen.discard(job.id)
             jobs.forget_job(job.id)
             st.rerun()
 
@@ -70,6 +76,7 @@ def job_panel() -> None:
         st.rerun()
     current = jobs.list_jobs(meta=META)
     for job in [j for j in current if j.running]:
+        seen.add(job.id)
         snap = job.snapshot()
         with st.container(border=True):
             st.markdown(f"**{render.escape_md(snap['title'])}** · running for {snap['seconds']:.0f} s")
@@ -79,7 +86,7 @@ def job_panel() -> None:
                 jobs.cancel_job(job.id)
                 st.rerun(scope="fragment")
     for kind in ("train", "curve"):
-        finished = [j for j in current if j.kind == kind and not j.running]
+        finished = [j for j in current if j.kind == kind and not j.running and j.id in seen]
         if finished:
             show_finished(finished[0])
 
@@ -102,24 +109,30 @@ else:
                            in names else 0, key="train.trainer")
     seed = int(c4.number_input("Seed", min_value=0, value=0, step=1, key="train.seed"))
     st.caption(f"`{trainer}`: {trainers[trainer].description}")
+    base_name = render.default_model_name(rnd, trainer, cumulative=cumulative)
+    default_name = render.free_model_name(base_name, existing, seed=seed)  # never one that is taken
     with st.expander("Advanced: model name and trainer config"):
-        default_name = render.default_model_name(rnd, trainer, cumulative=cumulative)
-        name = st.text_input("Model name", key="train.name", placeholder=default_name).strip() or default_name
+        typed = st.text_input("Model name", key="train.name", placeholder=default_name).strip()
         config_text = st.text_area("Config overrides (JSON)", key="train.config", height=80,
                                    placeholder='{"training.max_steps": 500}',
                                    help="Merged into the trainer's default config and stored with the model.")
+    name = typed or default_name
     taken = name in existing
     if taken:
-        st.warning(f"A model named `{name}` exists already: type another name under **Advanced** (e.g. with the "
-                   "seed), or delete the existing model below.")
+        st.warning(f"A model named `{name}` exists already: call this one "
+                   f"`{render.free_model_name(name, existing, seed=seed)}` (under **Advanced**), or delete the "
+                   "existing model below.")
+    else:
+        st.caption(f"Will be saved as `{name}`" + (f" (`{base_name}` exists already)." if base_name != name
+                                                    and not typed else "."))
     if busy:
         st.caption("A job is running in this workspace; start the next one when it has finished (or cancel it).")
     if st.button("🏋️ Train", type="primary", key="train.start", disabled=busy or taken):
         config = ui.call(render.parse_config, config_text)
         if config is None and config_text.strip():
             st.stop()  # the error is shown
-        jobs.start_job("train", jobs.train_job, ws, rnd, trainer=trainer, seed=seed, cumulative=cumulative,
-                       config=config, name=name, title=f"Training {name}", meta=META)
+        seen.add(jobs.start_job("train", jobs.train_job, ws, rnd, trainer=trainer, seed=seed, cumulative=cumulative,
+                                config=config, name=name, title=f"Training {name}", meta=META).id)
         st.rerun()
 
 # ------------------------------------------------------------------------------------------------ models
@@ -174,9 +187,9 @@ else:
     runs = len(fractions) * n_seeds
     st.caption(f"{runs} training runs of `{curve_trainer}` (seeds 0..{n_seeds - 1}).")
     if st.button("📈 Run learning curve", key="train.curve_start", disabled=busy or not fractions):
-        jobs.start_job("curve", jobs.curve_job, ws, trainer=curve_trainer, round=curve_round,
-                       fractions=sorted(fractions), seeds=list(range(n_seeds)), gold=curve_gold,
-                       title=f"Learning curve of {curve_trainer} (rounds 1..{curve_round})", meta=META)
+        seen.add(jobs.start_job("curve", jobs.curve_job, ws, trainer=curve_trainer, round=curve_round,
+                                fractions=sorted(fractions), seeds=list(range(n_seeds)), gold=curve_gold,
+                                title=f"Learning curve of {curve_trainer} (rounds 1..{curve_round})", meta=META).id)
         st.rerun()
 
     curves = ui.call(cache.curves, ws, trainer=curve_trainer) or []

@@ -104,7 +104,8 @@ def test_example_diff_filters(app, trained):
     lost = sum(len(ex["lost"]) for ex in diff)
     table = at.dataframe[-1].value
     assert (table["kind"] == "gained").sum() == gained and (table["kind"] == "lost").sum() == lost
-    at.multiselect(key="eval.diff_kinds").set_value(["gained"])
+    [kind] = [m for m in at.multiselect if m.label == "Kind"]
+    kind.set_value(["gained"])
     at.selectbox(key="eval.diff_label").set_value("ORG")
     at.run()
     no_exception(at)
