@@ -411,10 +411,10 @@ def _refuse_if_trained(conn, affected: list[int], doing: str) -> None:
     hit = {r: used[r] for r in affected if r in used}
     if hit:
         names = sorted({n for names in hit.values() for n in names})
-        rounds_ = ", ".join(f"round {r}" for r in sorted(hit))
-        raise ConfigError(f"Cannot {doing}: {rounds_} trained {len(names)} model(s) ({', '.join(names[:5])}"
-                          f"{', ...' if len(names) > 5 else ''}), whose recorded training data would no longer be "
-                          "what the round holds.",
+        rounds_ = " and ".join(f"round {r}" for r in sorted(hit))
+        raise ConfigError(f"Cannot {doing}: {len(names)} model(s) were trained on {rounds_} "
+                          f"({', '.join(names[:5])}{', ...' if len(names) > 5 else ''}), and their recorded training "
+                          "data would no longer be what the round holds.",
                           hint="delete those models first (evaluator model delete NAME, or on the Train page), "
                                "then train them again after the change")
 

@@ -212,5 +212,6 @@ if status["rounds"]:
         if gone:
             done(f"Deleted round {gone['round']} ({gone['examples']:,} examples).")
     if users:
-        st.caption(f"Round {doomed} trained {', '.join(f'`{u}`' for u in users)}: delete "
-                   f"{'that model' if len(users) == 1 else 'those models'} on the **Train** page to delete it.")
+        st.caption(f"{', '.join(f'`{u}`' for u in users)} {'was' if len(users) == 1 else 'were'} trained on round "
+                   f"{doomed}: delete {'that model' if len(users) == 1 else 'those models'} on the **Train** page "
+                   "first to delete the round.")

@@ -154,6 +154,8 @@ if diff is not None:
     if rows:
         st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch",
                      column_config={"text": st.column_config.TextColumn("text", width="large")})
+        st.caption(f"{len(rows):,} change{'' if len(rows) == 1 else 's'} listed: "
+                   + ", ".join(f"{render.DIFF_KINDS[k]} {counts[k]:,}" for k in chosen) + ".")
     elif not chosen:
         st.write("Pick at least one kind of change to list.")
     else:

@@ -6,6 +6,7 @@ import streamlit as st
 
 import ui
 from ui import cache, render
+from ui.running import running
 
 st.title("⚖️ evaluator")
 st.caption("Is the newest model iteration really better? Frozen gold sets, exact scores, paired tests.")
@@ -23,9 +24,8 @@ if ws is None:
                         format_func={"ner": "named entities", "textcat": "news categories"}.get)
         if st.button("Create the demo workspace", type="primary", key="home.create_demo"):
             from evaluator.demo import build_demo
-            bar = st.progress(0.0, text="starting")
-            result = ui.call(build_demo, ui.workspace_path(), task=task,
-                             progress=lambda frac, msg: bar.progress(min(max(frac, 0.0), 1.0), text=msg))
+            with running(f"building the demo workspace in {ui.workspace_path()}", show_now=True) as progress:
+                result = ui.call(build_demo, ui.workspace_path(), task=task, progress=progress.frac)
             if result:
                 cache.clear()
                 st.rerun()

@@ -1,5 +1,7 @@
 """Train: a model per annotation round in the background (live progress, log, cancel), the model registry with
 lineage and gold-set scores (rename, delete), and learning curves."""
+import time
+
 import pandas as pd
 import streamlit as st
 
@@ -24,10 +26,15 @@ trainers = {t.name: t for t in list_trainers(task=ws.task)}
 live_ids = [j.id for j in jobs.list_jobs(meta=META) if j.running]
 busy = bool(live_ids)
 
-#: ids of the jobs this browser session started or watched run: only their outcome is shown here (another
-#: session's old "Trained ..." banners are not, and nothing stays across visits until someone dismisses it)
+#: ids of the jobs this browser session started or watched run: their outcome is shown here until dismissed;
+#: other finished jobs only for RECENT seconds (so old "Trained ..." banners do not greet every later visit)
 SEEN = "train.seen_jobs"
+RECENT = 120
 seen: set = st.session_state.setdefault(SEEN, set())
+
+
+def shown(job: jobs.Job) -> bool:
+    return job.id in seen or time.time() - (job.finished or 0) < RECENT
 
 if "train.flash" in st.session_state:
     st.success(st.session_state.pop("train.flash"))
@@ -86,7 +93,7 @@ def job_panel() -> None:
                 jobs.cancel_job(job.id)
                 st.rerun(scope="fragment")
     for kind in ("train", "curve"):
-        finished = [j for j in current if j.kind == kind and not j.running and j.id in seen]
+        finished = [j for j in current if j.kind == kind and not j.running and shown(j)]
         if finished:
             show_finished(finished[0])
 

@@ -77,7 +77,7 @@ def round_admin_rows(status: dict, imports: list[dict], in_use: dict[int, list[s
     for r in status["rounds"]:
         mine = [i for i in imports if i["target"] == f"round:{r['round']}"]
         rows.append({"round": r["round"], "examples": r["examples"], "accepted": r["accepted"],
-                     "imports": "; ".join(f"{i['id']}: {i['file']} ({i['examples']:,})" for i in mine) or "—",
+                     "imports": "; ".join(f"import {i['id']}: {i['file']} ({i['examples']:,})" for i in mine) or "—",
                      "trained models": ", ".join(in_use.get(r["round"], [])) or "—"})
     return rows
 

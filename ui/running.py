@@ -15,6 +15,7 @@ takes a fraction for the older ``progress(frac, msg)`` callbacks.
 """
 from __future__ import annotations
 
+import os
 import threading
 from contextlib import contextmanager
 from typing import Iterator
@@ -23,8 +24,9 @@ import streamlit as st
 
 from evaluator.progress import fraction
 
-#: seconds of work before the box is drawn (as Streamlit's own spinner waits)
-SHOW_AFTER = 0.4
+#: seconds of work before the box is drawn (as Streamlit's own spinner waits); ``$EVALUATOR_RUNNING_DELAY``
+#: changes it (the browser tests draw every box)
+SHOW_AFTER = float(os.environ.get("EVALUATOR_RUNNING_DELAY", "0.4"))
 #: the label every box starts with (browser tests look for it)
 PREFIX = "⏳ Running:"
 
@@ -60,11 +62,11 @@ class Progress:
                 return
             frac, message = self.state
             if self.box is None:
+                # (not `with box:`, which would mark the box complete when the block ends)
                 self.box = self.slot.status(self._label(message), expanded=True, state="running")
-                with self.box:
-                    self.bar = st.progress(frac, text=message or "working")
+                self.bar = self.box.progress(frac, text=message or "working")
             else:
-                self.box.update(label=self._label(message))
+                self.box.update(label=self._label(message), state="running")
                 self.bar.progress(frac, text=message or "working")
 
     def __call__(self, done: float, total: float | None = None, message: str = "") -> None:

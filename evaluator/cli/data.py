@@ -107,8 +107,9 @@ def import_(ws, file, into, fmt, encoding, scheme, tag_column, text_column, labe
         if r.get("already_imported"):
             click.echo(r["message"])
             return
+        into = ", ".join(p["target"] for p in r["rounds"]) if r.get("rounds") else r["target"]
         click.echo(f"imported {r['examples']} examples ({r['annotations']} accepted) from {r['file']} "
-                   f"[{r['format']}] into {r['target']}")
+                   f"[{r['format']}] into {into}")
         for part in r.get("rounds") or []:
             click.echo(f"  {part['target']:<10} {part['examples']} examples ({part['annotations']} accepted)")
         if r.get("left_out"):
