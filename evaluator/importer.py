@@ -383,14 +383,19 @@ def move_examples(ws: Workspace, example_ids: list[int], *, to: str | Target) ->
         db.lock_for_writing(conn)
         e = db.examples
         rows = conn.execute(sa.select(e.c.id, e.c.text, e.c.input_hash).where(e.c.id.in_(example_ids))).all()
-        gold = gold_hashes(conn)
-        leaked = [r.text for r in rows if r.input_hash in gold]
-        if leaked:
-            raise LeakageError(len(leaked), leaked, where=f"being moved into {target}",
-                               hint="leave them in the pool or delete them")
+        _refuse_gold_texts(conn, rows, target, hint="leave them in the pool or delete them")
         row = get_collection(ws, target, create=True, conn=conn)
         conn.execute(e.update().where(e.c.id.in_(example_ids)).values(collection_id=row["id"]))
     return len(rows)
+
+
+def _refuse_gold_texts(conn, rows, target: Target, *, hint: str) -> None:
+    """The leakage guard for moves: rows (with ``text`` and ``input_hash``) whose text is in a gold set never go
+    into ``target``."""
+    gold = gold_hashes(conn)
+    leaked = [r.text for r in rows if r.input_hash in gold]
+    if leaked:
+        raise LeakageError(len(leaked), leaked, where=f"being moved into {target}", hint=hint)
 
 
 def _source(value: str | Target) -> Target | int:
@@ -465,11 +470,7 @@ def move_data(ws: Workspace, source: str | Target, *, to: str | Target) -> dict:
                             .order_by(e.c.position, e.c.id)).all()
         if not rows:
             raise NotFoundError(f"{label} holds no examples.", hint="see what is where with: evaluator round list")
-        gold = gold_hashes(conn)
-        leaked = [r.text for r in rows if r.input_hash in gold]
-        if leaked:
-            raise LeakageError(len(leaked), leaked, where=f"being moved into {dest}",
-                               hint="leave them where they are, or delete them")
+        _refuse_gold_texts(conn, rows, dest, hint="leave them where they are, or delete them")
         to_row = get_collection(ws, dest, create=True, conn=conn)
         start = conn.execute(sa.select(sa.func.coalesce(sa.func.max(e.c.position), -1))
                              .where(e.c.collection_id == to_row["id"])).scalar() + 1

@@ -12,6 +12,9 @@ from ui.running import running
 
 #: what the last action left for the next run: a message, the import report, the round box and preview to set
 AFTER = "data.after"
+#: how many imports succeeded in this session: the uploader's key changes with it, which empties the uploader
+#: (with the Round box moved on, a second click on Import would put the same file into the next round too)
+IMPORTS = "data.imports"
 
 st.title("📥 Data")
 ws = ui.require_workspace()
@@ -37,7 +40,9 @@ def done(message: str, **more) -> None:
 
 # ---------------------------------------------------------------------------------------------- import
 st.header("Import a file")
-upload = st.file_uploader("File to import (all-or-nothing: a file with errors imports nothing)", key="data.upload",
+n_imports = st.session_state.get(IMPORTS, 0)
+upload = st.file_uploader("File to import (all-or-nothing: a file with errors imports nothing)",
+                          key="data.upload" + (f".{n_imports}" if n_imports else ""),
                           help="Prodigy/doccano/Label Studio JSON(L), CoNLL, .spacy, CSV. For a folder of .txt "
                                "files per class use the CLI: evaluator import DIR --into ...")
 c1, c2, c3 = st.columns([2, 2, 1])
@@ -97,9 +102,11 @@ if st.button("Import", type="primary", disabled=upload is None, key="data.import
                              seed=split_seed, progress=progress.frac)
     if report is not None:
         first = (report.get("rounds") or [{"target": report["target"]}])[0]["target"]
-        preview = next((t for t in reversed(render.targets(cache.workspace_status(ws)))
-                        if t == first or t.startswith(first + "@")), None) if not report.get("already_imported") \
-            else None
+        preview = None
+        if not report.get("already_imported"):
+            st.session_state[IMPORTS] = n_imports + 1
+            preview = next((t for t in reversed(render.targets(cache.workspace_status(ws)))
+                            if t == first or t.startswith(first + "@")), None)
         done(report.get("message") or "", report={**report, "upload": upload.name}, preview=preview)
 
 

@@ -21,7 +21,7 @@ def _jsonl(rows) -> bytes:
 
 
 def _upload(at, name: str, data: bytes) -> None:
-    at.file_uploader(key="data.upload").upload(name, data, "application/octet-stream")
+    at.file_uploader[0].upload(name, data, "application/octet-stream")
     at.run()
 
 
@@ -56,6 +56,8 @@ def test_same_upload_twice_is_reported_as_already_imported(app, demo_ws):
     at.button(key="data.import").click()
     at.run()
     assert at.number_input(key="data.round").value == 10  # moved on to the next free round
+    assert at.button(key="data.import").disabled  # and the uploader is empty: a second click adds nothing
+    _upload(at, "extra.jsonl", _jsonl(GOOD))
     at.number_input(key="data.round").set_value(9)  # the same file into the same round again
     at.button(key="data.import").click()
     at.run()

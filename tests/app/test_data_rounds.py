@@ -16,7 +16,7 @@ def _jsonl(rows) -> bytes:
 
 
 def _import(at, name: str, rows, widgets: dict | None = None) -> None:
-    at.file_uploader(key="data.upload").upload(name, _jsonl(rows), "application/octet-stream")
+    at.file_uploader[0].upload(name, _jsonl(rows), "application/octet-stream")
     at.run()
     for (kind, key), value in (widgets or {}).items():
         getattr(at, kind)(key=key).set_value(value)
@@ -96,7 +96,7 @@ def test_unlabeled_texts_into_a_round_are_flagged_at_import(app, demo_ws):
 def test_gold_import_of_round_texts_names_the_rounds(app, demo_ws):
     at = app("pages/data.py")
     _import(at, "r4.jsonl", ROWS[:2])
-    at.file_uploader(key="data.upload").upload("g.jsonl", _jsonl(ROWS[:1]), "application/octet-stream")
+    at.file_uploader[0].upload("g.jsonl", _jsonl(ROWS[:1]), "application/octet-stream")
     at.radio(key="data.kind").set_value("gold")
     at.run()
     at.button(key="data.import").click()

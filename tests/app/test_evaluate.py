@@ -18,16 +18,9 @@ MODELS = ["round-1-crf-ner", "round-2-crf-ner", "round-3-crf-ner"]
 @pytest.fixture(scope="module")
 def trained_path(tmp_path_factory):
     """The NER demo workspace with crf-ner models of rounds 1, 2 and 3 (about 1 s of training)."""
-    from evaluator.demo import build_demo
-    from evaluator.training import train_round
-    from evaluator.workspace import open_workspace
+    from tests.training.helpers import demo_with_models
 
-    path = tmp_path_factory.mktemp("evaluate") / "demo"
-    build_demo(path)
-    ws = open_workspace(path)
-    for k in (1, 2, 3):
-        train_round(ws, k, trainer="crf-ner")
-    return path
+    return demo_with_models(tmp_path_factory.mktemp("evaluate") / "demo")
 
 
 @pytest.fixture

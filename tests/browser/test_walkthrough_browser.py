@@ -33,16 +33,9 @@ new MutationObserver(() => {
 @pytest.fixture(scope="module")
 def models_ws(tmp_path_factory):
     """The NER demo with crf-ner models of rounds 1..3, never evaluated (the Evaluate page starts cold)."""
-    from evaluator.demo import build_demo
-    from evaluator.training import train_round
-    from evaluator.workspace import open_workspace
+    from tests.training.helpers import demo_with_models
 
-    path = tmp_path_factory.mktemp("walkthrough") / "demo"
-    build_demo(path)
-    ws = open_workspace(path)
-    for k in (1, 2, 3):
-        train_round(ws, k, trainer="crf-ner")
-    return path
+    return demo_with_models(tmp_path_factory.mktemp("walkthrough") / "demo")
 
 
 @pytest.fixture(scope="module")
