@@ -79,13 +79,12 @@ class LeakageError(EvaluatorError):
     code = "leakage"
 
     def __init__(self, count: int, examples: list[str], *, where: str, hint: str | None = None,
-                 found_in: str = "a gold set", why: str | None = None) -> None:
+                 found_in: str = "a gold set") -> None:
         self.count = count
         self.examples = examples
         shown = "; ".join(repr(t[:60]) for t in examples[:3])
-        guard = "leakage guard" + (f": {why}" if why else "")
         super().__init__(
-            f"{count} example(s) {where} are in {found_in} ({guard}), e.g. {shown}. Nothing was written.",
+            f"{count} example(s) {where} are in {found_in} (leakage guard), e.g. {shown}. Nothing was written.",
             hint=hint,
         )
 

@@ -18,12 +18,11 @@ import sqlalchemy as sa
 from evaluator import db
 from evaluator.errors import ConfigError, InputFormatError, LeakageError, NotFoundError, ValidationError
 from evaluator.formats import ReadOptions, detect_format, get_format
+from evaluator.progress import Progress, report as report_progress
 from evaluator.records import Record
-from evaluator.store import (Target, assert_writable, collection_row, gold_hashes, get_collection, parse_target,
-                             records_for, train_hashes)
+from evaluator.store import (Target, assert_writable, collection_row, get_collection, leakage_check, parse_target,
+                             records_for)
 from evaluator.workspace import Workspace
-
-Progress = Callable[[float, str], None]
 
 
 def file_sha256(path: Path) -> str:
@@ -133,8 +132,7 @@ def import_file(ws: Workspace, path: str | Path, *, into: str | Target, format: 
     targets = _split_targets(target, sizes)
     options = options or ReadOptions(lang=ws.lang)
     task = ws.task
-    if progress:
-        progress(0.05, f"reading {path.name}")
+    report_progress(progress, 0, None, f"reading {path.name}")
     fmt_name, records = read_file(path, format=format, options=options, task=task)
     sha = file_sha256(path)
     report: dict = {"file": str(path), "format": fmt_name, "target": str(target), "already_imported": False}
@@ -155,8 +153,7 @@ def import_file(ws: Workspace, path: str | Path, *, into: str | Target, format: 
     for r in records:
         snapped += int(r.meta.pop("_snapped", 0) or 0)
 
-    if progress:
-        progress(0.3, "checking the leakage guard")
+    report_progress(progress, 0, len(records), "checking the leakage guard")
     with ws.engine.begin() as conn:
         db.lock_for_writing(conn)  # a concurrent import waits, then sees this one's rows (guard, "already imported")
         for t in targets:
@@ -192,8 +189,7 @@ def import_file(ws: Workspace, path: str | Path, *, into: str | Target, format: 
 
         def step(n: int) -> None:
             written[0] += n
-            if progress:
-                progress(0.3 + 0.7 * min(1.0, written[0] / total), f"writing {written[0]}/{total}")
+            report_progress(progress, written[0], total, f"writing {written[0]}/{total} examples")
 
         answers: Counter = Counter()
         rounds, import_ids = [], []
@@ -227,28 +223,24 @@ def import_file(ws: Workspace, path: str | Path, *, into: str | Target, format: 
 def _apply_guard(conn, target: Target, records: list[Record], path: Path, skip: bool, report: dict) -> list[Record]:
     """The leakage guard: gold texts never go into a round or the pool, round texts never into a gold set.
     Refuses (LeakageError) or, with ``skip``, leaves them out and says so in ``report``."""
+    against = "rounds" if target.kind == "gold" else "gold"
+    what = "training rounds" if target.kind == "gold" else "a gold set"
     if target.kind == "gold":
-        guard, what = train_hashes(conn), "training rounds"
+        hint = "pass --skip-gold-overlap to leave them out (a gold example must never be trained on)"
     else:
-        guard, what = gold_hashes(conn), "a gold set"
-    where = f"in {path.name}"
-    overlap = [r for r in records if r.input_hash in guard]
-    if overlap and not skip:
-        if target.kind == "gold":
-            raise LeakageError(len(overlap), [r.text for r in overlap], where=where, found_in=what,
-                               why="a gold example must never be trained on",
-                               hint="pass --skip-gold-overlap to leave them out") from None
-        raise LeakageError(len(overlap), [r.text for r in overlap], where=where,
-                           hint="pass --skip-gold-overlap to import the rest and leave these out")
+        hint = "pass --skip-gold-overlap to import the rest and leave these out"
+    overlap = leakage_check(conn, records, against=against, where=f"in {path.name}", hint=hint, skip=skip)
     if not overlap:
         return records
-    keep = [r for r in records if r.input_hash not in guard]
+    drop = set(overlap)
+    shown = [records[i] for i in overlap]
+    keep = [r for i, r in enumerate(records) if i not in drop]
     report["skipped_gold_overlap"] = len(records) - len(keep)
     report["skipped_because"] = f"their text is already in {what}"
-    report["skipped_examples"] = [r.text[:80] for r in overlap[:5]]
+    report["skipped_examples"] = [r.text[:80] for r in shown[:5]]
     if not keep:
-        raise LeakageError(len(overlap), [r.text for r in overlap], where=f"{where} (every example of the file)",
-                           found_in=what,
+        raise LeakageError(len(shown), [r.text for r in shown], found_in=what,
+                           where=f"in {path.name} (every example of the file)",
                            hint="nothing is left to import; check that you picked the right file and target")
     return keep
 
@@ -383,19 +375,10 @@ def move_examples(ws: Workspace, example_ids: list[int], *, to: str | Target) ->
         db.lock_for_writing(conn)
         e = db.examples
         rows = conn.execute(sa.select(e.c.id, e.c.text, e.c.input_hash).where(e.c.id.in_(example_ids))).all()
-        _refuse_gold_texts(conn, rows, target, hint="leave them in the pool or delete them")
+        leakage_check(conn, rows, where=f"being moved into {target}", hint="leave them in the pool or delete them")
         row = get_collection(ws, target, create=True, conn=conn)
         conn.execute(e.update().where(e.c.id.in_(example_ids)).values(collection_id=row["id"]))
     return len(rows)
-
-
-def _refuse_gold_texts(conn, rows, target: Target, *, hint: str) -> None:
-    """The leakage guard for moves: rows (with ``text`` and ``input_hash``) whose text is in a gold set never go
-    into ``target``."""
-    gold = gold_hashes(conn)
-    leaked = [r.text for r in rows if r.input_hash in gold]
-    if leaked:
-        raise LeakageError(len(leaked), leaked, where=f"being moved into {target}", hint=hint)
 
 
 def _source(value: str | Target) -> Target | int:
@@ -470,7 +453,7 @@ def move_data(ws: Workspace, source: str | Target, *, to: str | Target) -> dict:
                             .order_by(e.c.position, e.c.id)).all()
         if not rows:
             raise NotFoundError(f"{label} holds no examples.", hint="see what is where with: evaluator round list")
-        _refuse_gold_texts(conn, rows, dest, hint="leave them where they are, or delete them")
+        leakage_check(conn, rows, where=f"being moved into {dest}", hint="leave them where they are, or delete them")
         to_row = get_collection(ws, dest, create=True, conn=conn)
         start = conn.execute(sa.select(sa.func.coalesce(sa.func.max(e.c.position), -1))
                              .where(e.c.collection_id == to_row["id"])).scalar() + 1

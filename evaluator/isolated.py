@@ -47,16 +47,6 @@ class IsolatedError(RuntimeError):
         self.details = details
 
 
-def in_workspace(target: str, path: str, url: str, /, *args: Any, **kwargs: Any) -> Any:
-    """Child side: open the workspace at ``path``/``url`` and call ``target`` (``"module:function"``) with it
-    first: ``run_isolated(in_workspace, "evaluator.training.registry:train_round", path, url, 3, ...)``."""
-    from evaluator.workspace import open_workspace
-
-    module, _, name = target.partition(":")
-    fn = getattr(importlib.import_module(module), name)
-    return fn(open_workspace(path, db_url=url), *args, **kwargs)
-
-
 def _rebuild(module: str, name: str, message: str, hint: str | None, code: str) -> EvaluatorError:
     """The child's error as an instance of the same EvaluatorError subclass (its own __init__ arguments are not
     needed: the message is already written)."""
@@ -182,4 +172,4 @@ if __name__ == "__main__":
     os._exit(0)  # the stdin watcher may still be reading: skip the interpreter's shutdown, which would wait on it
 
 
-__all__ = ["IsolatedError", "in_workspace", "run_isolated"]
+__all__ = ["IsolatedError", "run_isolated"]

@@ -164,6 +164,9 @@ class Workspace:
     def __hash__(self) -> int:  # usable as a cache key
         return hash((str(self.path), self.url))
 
+    def __reduce__(self):  # pickles as its folder and URL (a worker process opens it again; engines do not pickle)
+        return _reopen, (str(self.path), self.url)
+
 
 def _migrate(engine: Engine, url: str, path: Path) -> None:
     """Apply pending migrations; a file that is not a database, or a server that cannot be reached, is a
@@ -227,3 +230,7 @@ def open_workspace(path: str | Path | None = None, *, db_url: str | None = None)
                           hint=f"run: evaluator init --workspace {path} --task ner|textcat")
     _make_folder(path)
     return ws
+
+
+def _reopen(path: str, url: str) -> Workspace:
+    return open_workspace(path, db_url=url)

@@ -8,7 +8,7 @@ from evaluator.formats import ReadOptions, list_formats, parse_label_map
 from evaluator.store import list_imports, next_round, rounds_in_use
 from ui import cache, render
 from ui.files import export_bytes, saved_upload
-from ui.running import running
+from ui.progress import running
 
 #: what the last action left for the next run: a message, the import report, the round box and preview to set
 AFTER = "data.after"
@@ -99,7 +99,7 @@ if st.button("Import", type="primary", disabled=upload is None, key="data.import
             report = ui.call(import_file, ws, path, into=target, format=None if fmt == "auto" else fmt,
                              options=options, skip_gold_overlap=skip, extend_labels=extend,
                              annotator=ui.annotator("import"), sizes=sizes or None, shuffle=shuffle,
-                             seed=split_seed, progress=progress.frac)
+                             seed=split_seed, progress=progress)
     if report is not None:
         first = (report.get("rounds") or [{"target": report["target"]}])[0]["target"]
         preview = None

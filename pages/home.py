@@ -6,7 +6,7 @@ import streamlit as st
 
 import ui
 from ui import cache, render
-from ui.running import running
+from ui.progress import running
 
 st.title("⚖️ evaluator")
 st.caption("Is the newest model iteration really better? Frozen gold sets, exact scores, paired tests.")
@@ -25,7 +25,7 @@ if ws is None:
         if st.button("Create the demo workspace", type="primary", key="home.create_demo"):
             from evaluator.demo import build_demo
             with running(f"building the demo workspace in {ui.workspace_path()}", show_now=True) as progress:
-                result = ui.call(build_demo, ui.workspace_path(), task=task, progress=progress.frac)
+                result = ui.call(build_demo, ui.workspace_path(), task=task, progress=progress)
             if result:
                 cache.clear()
                 st.rerun()

@@ -7,6 +7,8 @@ import streamlit as st
 
 import ui
 from evaluator import jobs
+from evaluator.models import free_name, run_name, train_round
+from evaluator.scoring.curves import learning_curve
 from evaluator.training import default_trainer, list_trainers
 from ui import cache, render
 
@@ -116,8 +118,8 @@ else:
                            in names else 0, key="train.trainer")
     seed = int(c4.number_input("Seed", min_value=0, value=0, step=1, key="train.seed"))
     st.caption(f"`{trainer}`: {trainers[trainer].description}")
-    base_name = render.default_model_name(rnd, trainer, cumulative=cumulative)
-    default_name = render.free_model_name(base_name, existing, seed=seed)  # never one that is taken
+    base_name = run_name(render.default_model_name(rnd, trainer, cumulative=cumulative), seed)
+    default_name = ui.call(free_name, ws, base_name) or base_name  # never one that is taken
     with st.expander("Advanced: model name and trainer config"):
         typed = st.text_input("Model name", key="train.name", placeholder=default_name).strip()
         config_text = st.text_area("Config overrides (JSON)", key="train.config", height=80,
@@ -126,9 +128,8 @@ else:
     name = typed or default_name
     taken = name in existing
     if taken:
-        st.warning(f"A model named `{name}` exists already: call this one "
-                   f"`{render.free_model_name(name, existing, seed=seed)}` (under **Advanced**), or delete the "
-                   "existing model below.")
+        st.warning(f"A model named `{name}` exists already: call this one `{ui.call(free_name, ws, name)}` (under "
+                   "**Advanced**), or delete the existing model below.")
     else:
         st.caption(f"Will be saved as `{name}`" + (f" (`{base_name}` exists already)." if base_name != name
                                                     and not typed else "."))
@@ -138,8 +139,10 @@ else:
         config = ui.call(render.parse_config, config_text)
         if config is None and config_text.strip():
             st.stop()  # the error is shown
-        seen.add(jobs.start_job("train", jobs.train_job, ws, rnd, trainer=trainer, seed=seed, cumulative=cumulative,
-                                config=config, name=name, title=f"Training {name}", meta=META).id)
+        # in a process of its own: the model is then the one `evaluator train` makes (jobs.in_own_process)
+        seen.add(jobs.start_job("train", jobs.in_own_process(train_round), ws, rnd, trainer=trainer, seed=seed,
+                                cumulative=cumulative, config=config, name=name, title=f"Training {name}",
+                                meta=META).id)
         st.rerun()
 
 # ------------------------------------------------------------------------------------------------ models
@@ -163,14 +166,14 @@ else:
         r1, r2 = st.columns([3, 1], vertical_alignment="bottom")
         new_name = r1.text_input("New name", key="train.new_name").strip()
         if r2.button("Rename", key="train.rename", disabled=not new_name, width="stretch"):
-            from evaluator.training import rename_model
+            from evaluator.models import rename_model
             if ui.call(rename_model, ws, target, new_name):
                 done(f"Renamed {target} to {new_name}.")
         d1, d2 = st.columns([3, 1], vertical_alignment="bottom")
         sure = d1.checkbox(f"Delete `{target}`, its predictions, evaluations and artifact folder",
                            key="train.delete_sure")
         if d2.button("🗑 Delete", key="train.delete", disabled=not sure or busy, width="stretch"):
-            from evaluator.training import delete_model
+            from evaluator.models import delete_model
             if ui.call(delete_model, ws, target):
                 done(f"Deleted {target}.")
 
@@ -194,9 +197,10 @@ else:
     runs = len(fractions) * n_seeds
     st.caption(f"{runs} training runs of `{curve_trainer}` (seeds 0..{n_seeds - 1}).")
     if st.button("📈 Run learning curve", key="train.curve_start", disabled=busy or not fractions):
-        seen.add(jobs.start_job("curve", jobs.curve_job, ws, trainer=curve_trainer, round=curve_round,
-                                fractions=sorted(fractions), seeds=list(range(n_seeds)), gold=curve_gold,
-                                title=f"Learning curve of {curve_trainer} (rounds 1..{curve_round})", meta=META).id)
+        seen.add(jobs.start_job("curve", jobs.in_own_process(learning_curve), ws, trainer=curve_trainer,
+                                round=curve_round, fractions=sorted(fractions), seeds=list(range(n_seeds)),
+                                gold=curve_gold, title=f"Learning curve of {curve_trainer} (rounds 1..{curve_round})",
+                                meta=META).id)
         st.rerun()
 
     curves = ui.call(cache.curves, ws, trainer=curve_trainer) or []

@@ -53,7 +53,7 @@ def test_one_upload_split_into_rounds_of_given_sizes(app, demo_ws):
 
 
 def test_move_an_import_to_another_round_then_delete_a_round(app, demo_ws):
-    from evaluator.training import train_round
+    from evaluator.models import train_round
 
     at = app("pages/data.py")
     _import(at, "first.jsonl", ROWS[:3], {("number_input", "data.round"): 4})

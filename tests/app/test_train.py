@@ -5,7 +5,8 @@ import threading
 
 from evaluator import jobs
 from evaluator.store import status
-from evaluator.training import get_model, list_models, stored_curves, train_round
+from evaluator.models import get_model, list_models, train_round
+from evaluator.scoring.curves import stored_curves
 from tests.app.conftest import no_exception, texts
 
 WAIT = 120  # seconds; an upper bound for a hung job, never a timing assertion
@@ -50,13 +51,14 @@ def test_train_a_round_in_the_background(app, demo_ws):
     assert row["examples"] == accepted_round1 and row["train hash"] == model["train_hash"][:12]
     assert row["training"] == "cumulative" and row["parent"] == ""
 
-    # round 3 alone ("this round only") gets its own default name; the round-1 model is its parent
+    # round 3 alone ("this round only") gets its own default name; it is another candidate than the cumulative
+    # round-1 model (different training data definition), so that is not its parent
     at.radio(key="train.cumulative").set_value(False)
     _train_in_page(at, demo_ws, round=3)
     only = get_model(demo_ws, "round-3-only-crf-ner")
     assert only["lineage"]["cumulative"] is False and only["lineage"]["rounds"] == [3]
     rows = {r["model"]: r for r in at.dataframe[0].value.to_dict("records")}
-    assert rows["round-3-only-crf-ner"]["parent"] == "round-1-crf-ner"
+    assert rows["round-3-only-crf-ner"]["parent"] == ""
     assert rows["round-3-only-crf-ner"]["training"] == "this round only"
 
 
@@ -65,11 +67,11 @@ def test_live_progress_log_and_cancel(app, demo_ws):
     reported = threading.Event()
 
     def slow(*, progress, cancel):
-        progress(0.4, "step 40/100 · loss 1.234")
+        progress(40, 100, "step 40/100 · loss 1.234")
         reported.set()
         cancel.wait(WAIT)
         from evaluator.training import TrainingCancelled
-        raise TrainingCancelled("Training was cancelled.")
+        raise TrainingCancelled("Training was cancelled; nothing was kept.")
 
     job = jobs.start_job("train", slow, title="Training slow-model", meta=_meta(demo_ws))
     assert reported.wait(WAIT)
@@ -124,19 +126,19 @@ def test_a_trained_round_suggests_a_free_name_and_a_typed_taken_name_is_refused(
     at.selectbox(key="train.round").set_value(1)
     at.run()
     assert not at.warning and not at.button(key="train.start").disabled
-    assert any("Will be saved as `round-1-crf-ner-seed0` (`round-1-crf-ner` exists already)" in c
+    assert any("Will be saved as `round-1-crf-ner-2` (`round-1-crf-ner` exists already)" in c
                for c in texts(at, "caption"))
     at.button(key="train.start").click()
     at.run()
     _wait_all(demo_ws)
-    assert [m["name"] for m in list_models(demo_ws)] == ["round-1-crf-ner", "round-1-crf-ner-seed0"]
+    assert [m["name"] for m in list_models(demo_ws)] == ["round-1-crf-ner", "round-1-crf-ner-2"]
     at = app("pages/train.py")
     at.selectbox(key="train.trainer").set_value("crf-ner")
     at.selectbox(key="train.round").set_value(1)
     at.text_input(key="train.name").set_value("round-1-crf-ner")  # typed: refused, with a free name offered
     at.run()
     assert at.button(key="train.start").disabled
-    assert any("`round-1-crf-ner` exists already" in w and "`round-1-crf-ner-seed0-2`" in w
+    assert any("`round-1-crf-ner` exists already" in w and "`round-1-crf-ner-3`" in w
                for w in texts(at, "warning"))
 
 
@@ -172,7 +174,7 @@ def test_rename_and_delete(app, demo_ws):
 
 
 def test_scores_appear_in_the_models_table_first_and_hashes_last(app, demo_ws):
-    from evaluator.training import evaluate_models
+    from evaluator.scoring.evaluate import evaluate_models
 
     train_round(demo_ws, 1, trainer="crf-ner")
     [ev] = evaluate_models(demo_ws, "demo-test", resamples=100)

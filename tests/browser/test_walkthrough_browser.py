@@ -117,7 +117,7 @@ def test_cold_evaluate_says_what_runs_and_a_reload_keeps_workspace_and_page(pg, 
 
 
 def test_kind_filter_stays_in_step_with_the_table_when_a_changes(pg, server, models_ws):
-    from evaluator.evaluation import example_diff
+    from evaluator.scoring.compare import example_diff
     from evaluator.workspace import open_workspace
     from ui import render
 

@@ -94,7 +94,7 @@ def test_move_a_whole_import_then_a_round(tmp_workspace, tmp_path):
 
 
 def test_moves_respect_gold_sets_models_and_the_leakage_guard(tmp_workspace, tmp_path):
-    from evaluator.training import train_round
+    from evaluator.models import train_round
 
     ws = tmp_workspace("ner")
     import_file(ws, write_jsonl(tmp_path / "gold.jsonl", GOLD), into="gold:test")
@@ -126,7 +126,8 @@ def test_moves_respect_gold_sets_models_and_the_leakage_guard(tmp_workspace, tmp
 
 
 def test_delete_a_round_no_model_used(tmp_workspace, tmp_path):
-    from evaluator.training import delete_model, predict, train_round
+    from evaluator.models import delete_model, train_round
+    from evaluator.predictions import predict
 
     ws = tmp_workspace("ner")
     import_file(ws, write_jsonl(tmp_path / "r1.jsonl", TRAIN), into="round:1")

@@ -87,7 +87,7 @@ def demo_with_models(path: Path, *, trainer: str = "crf-ner", rounds=(1, 2, 3)) 
     """The NER demo workspace at ``path`` with one ``trainer`` model per round (crf-ner: about a second), never
     evaluated."""
     from evaluator.demo import build_demo
-    from evaluator.training import train_round
+    from evaluator.models import train_round
     from evaluator.workspace import open_workspace
 
     build_demo(path)

@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 from evaluator import jobs
+from evaluator.models import train_round
 from evaluator.training import get_trainer
 
 from .helpers import TINY_SPACY
@@ -58,14 +59,14 @@ def test_train_page_job_and_cli_give_the_same_artifact(demo, cli_runner):
     assert out.exit_code == 0, out.output
     cli = json.loads(out.stdout)
 
-    with _Noise():  # the server's threads keep drawing while the job trains
-        job = jobs.start_job("train", jobs.train_job, demo, 1, trainer="spacy-ner", seed=3, cumulative=True,
-                             config=json.loads(config), name="from-app", meta={"test": "both-doors"})
+    with _Noise():  # the server's threads keep drawing while the job trains (as the Train page starts it)
+        job = jobs.start_job("train", jobs.in_own_process(train_round), demo, 1, trainer="spacy-ner", seed=3,
+                             cumulative=True, config=json.loads(config), name="from-app",
+                             meta={"test": "both-doors"})
         job.wait(WAIT)
     assert job.state == "done", job.error
     app = job.result
     assert app["train_hash"] == cli["train_hash"]
-    assert app["config"]["steps"] == cli["config"]["steps"]
     assert app["artifact_hash"] == cli["artifact_hash"]
 
 
@@ -84,21 +85,21 @@ def test_artifact_hash_depends_on_the_inputs_only(trainer, config, demo, tmp_pat
     assert c.artifact_hash != a.artifact_hash  # the hash does see the seed
 
 
-def test_a_job_in_its_own_process_reports_errors_and_cancel_like_one_in_a_thread(demo):
+def test_a_job_in_its_own_process_reports_errors_like_one_in_a_thread(demo):
     from evaluator.errors import NotFoundError
-    from evaluator.isolated import in_workspace, run_isolated
 
     with pytest.raises(NotFoundError) as err:
-        run_isolated(in_workspace, jobs.TRAIN_ROUND, str(demo.path), demo.url, 9)
+        jobs.in_own_process(train_round)(demo, 9, progress=None, cancel=None)
     assert "No round 9" in err.value.message and err.value.code == "not_found" and err.value.hint
+    job = jobs.start_job("train", jobs.in_own_process(train_round), demo, 9, meta={"test": "both-doors-error"})
+    job.wait(WAIT)
+    assert job.state == "failed" and job.error_code == "not_found" and "No round 9" in job.error
 
 
 def test_the_worker_process_never_runs_the_servers_main_script(demo, tmp_path, monkeypatch):
     """Streamlit installs the page script as ``__main__``; a worker that re-ran it would start the app again."""
     import sys
     import types
-
-    from evaluator.isolated import in_workspace, run_isolated
 
     marker = tmp_path / "main-ran"
     script = tmp_path / "page.py"
@@ -107,6 +108,6 @@ def test_the_worker_process_never_runs_the_servers_main_script(demo, tmp_path, m
     fake_main.__file__ = str(script)
     monkeypatch.setitem(sys.modules, "__main__", fake_main)
     seen = []
-    res = run_isolated(in_workspace, jobs.TRAIN_ROUND, str(demo.path), demo.url, 1, trainer="crf-ner",
-                       config={"max_iterations": 5}, progress=lambda *a: seen.append(a))
+    res = jobs.in_own_process(train_round)(demo, 1, trainer="crf-ner", config={"max_iterations": 5},
+                                           progress=lambda *a: seen.append(a), cancel=None)
     assert res["name"] == "round-1-crf-ner" and seen and not marker.exists()

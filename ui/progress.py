@@ -1,18 +1,5 @@
-"""A visible "Running…" box for work a page does while the user waits: what is computed and how far it is.
-
-Streamlit's own running indicator sits in the toolbar, which ``client.toolbarMode = "minimal"`` keeps quiet; a
-cold Evaluate page (predicting and scoring several models) took ~20 s with only a thin bar. Pages therefore wrap
-such work in :func:`running`::
-
-    with running("Scoring 6 models on gold:test v1") as progress:
-        evaluate_models(ws, "test", progress=progress)
-
-The box appears when the work has run for :data:`SHOW_AFTER` seconds (so a rerun that only reads stored results
-does not flash it; ``show_now=True`` draws it at once), shows the title, the current step ("predicting
-round-3-spacy-ner, model 2 of 6") and a progress bar, and is removed when the work ends. ``progress`` follows
-the library's protocol ``progress(done, total, message)`` (:mod:`evaluator.progress`); ``progress.frac(f, msg)``
-takes a fraction for the older ``progress(frac, msg)`` callbacks.
-"""
+"""Draw :mod:`evaluator.progress` reports: an ``st.progress`` bar with the current message, or a visible
+"⏳ Running: …" box (:func:`running`) that says what is computed and how far it is."""
 from __future__ import annotations
 
 import os
@@ -22,7 +9,44 @@ from typing import Iterator
 
 import streamlit as st
 
-from evaluator.progress import fraction
+from evaluator.progress import Progress, fraction
+
+
+class ProgressBar:
+    """A receiver ``progress(done, total, message)`` that draws a bar (an unknown total keeps the bar where it
+    is and updates the text). ``clear()`` removes it."""
+
+    def __init__(self, text: str = "starting") -> None:
+        self._slot = st.empty()
+        self._value = 0.0
+        self._bar = self._slot.progress(0.0, text=text)
+
+    def __call__(self, done: float, total: float | None, message: str = "") -> None:
+        frac = fraction(done, total)
+        if frac is not None:
+            self._value = frac
+        self._bar.progress(self._value, text=message or None)
+
+    def clear(self) -> None:
+        self._slot.empty()
+
+
+def progress_bar(text: str = "starting") -> Progress:
+    """A new :class:`ProgressBar` at this place on the page."""
+    return ProgressBar(text)
+
+
+# ---------------------------------------------------------------------------------------------- Running box
+# Streamlit's own running indicator sits in the toolbar, which ``client.toolbarMode = "minimal"`` keeps quiet; a
+# cold Evaluate page (predicting and scoring several models) took ~20 s with only a thin bar. Pages wrap such work
+# in :func:`running`::
+#
+#     with running("scoring 6 models on gold:test v1") as progress:
+#         evaluate_models(ws, "test", progress=progress)
+#
+# The box appears when the work has run for SHOW_AFTER seconds (so a rerun that only reads stored results does not
+# flash it; ``show_now=True`` draws it at once), shows the title, the current step and a progress bar, and is
+# removed when the work ends.
 
 #: seconds of work before the box is drawn (as Streamlit's own spinner waits); ``$EVALUATOR_RUNNING_DELAY``
 #: changes it (the browser tests draw every box)
@@ -31,8 +55,8 @@ SHOW_AFTER = float(os.environ.get("EVALUATOR_RUNNING_DELAY", "0.4"))
 PREFIX = "⏳ Running:"
 
 
-class Progress:
-    """The callback :func:`running` yields; draws and updates the box."""
+class Running:
+    """The receiver :func:`running` yields (``progress(done, total, message)``); draws and updates the box."""
 
     def __init__(self, title: str, *, show_now: bool) -> None:
         self.title = title
@@ -71,15 +95,7 @@ class Progress:
 
     def __call__(self, done: float, total: float | None = None, message: str = "") -> None:
         frac = fraction(done, total)
-        step = f"{message} ({int(done) + 1 if done < (total or 0) else int(done)}/{int(total)})" \
-            if total and message else message
-        self.state = (self.state[0] if frac is None else frac, step)
-        if self.box is not None:
-            self._draw()
-
-    def frac(self, frac: float, message: str = "") -> None:
-        """For ``progress(fraction, message)`` callbacks."""
-        self.state = (min(max(float(frac), 0.0), 1.0), message)
+        self.state = (self.state[0] if frac is None else frac, message or self.state[1])
         if self.box is not None:
             self._draw()
 
@@ -92,9 +108,9 @@ class Progress:
 
 
 @contextmanager
-def running(title: str, *, show_now: bool = False) -> Iterator[Progress]:
+def running(title: str, *, show_now: bool = False) -> Iterator[Running]:
     """Show a "⏳ Running: title" box with a progress bar while the body runs (see the module docstring)."""
-    progress = Progress(title, show_now=show_now)
+    progress = Running(title, show_now=show_now)
     try:
         yield progress
     finally:
