@@ -73,6 +73,7 @@ def _workspace_box(pg) -> str:
 
 def _kind_chips(pg) -> list[str]:
     kind = pg.get_by_test_id("stMultiSelect").filter(has_text="Kind")
+    kind.locator("[data-tag]").first.wait_for()
     return [c.get_attribute("aria-label") for c in kind.locator("[data-tag]").all()]
 
 
@@ -129,12 +130,12 @@ def test_kind_filter_stays_in_step_with_the_table_when_a_changes(pg, server, mod
     for kind in ("lost", "new_error", "fixed_error"):
         pg.get_by_role("button", name=f"Remove {render.DIFF_KINDS[kind]} ({counts[kind]})").click()
         wait_until_idle(pg)
-    listed = pg.get_by_text(re.compile(r"changes? listed")).inner_text()
-    assert listed.startswith(f"{counts['gained'] + counts['changed']} change")
+    pg.get_by_text(re.compile(rf"^{counts['gained'] + counts['changed']} changes listed")).wait_for()
 
     _choose(pg, "eval.model_a", MODELS[0])  # a new pair: other counts
     new = render.diff_counts(example_diff(ws, GOLD, MODELS[0], MODELS[2]), "ner")
     assert (new["gained"], new["changed"]) != (counts["gained"], counts["changed"])
+    pg.get_by_text(re.compile(rf"^{new['gained'] + new['changed']} changes listed")).wait_for()
     assert _kind_chips(pg) == [f"gained ({new['gained']})", f"changed ({new['changed']})"]
     listed = pg.get_by_text(re.compile(r"changes? listed")).inner_text()
     assert listed == f"{new['gained'] + new['changed']} changes listed: gained {new['gained']}, changed {new['changed']}."
