@@ -47,6 +47,7 @@ test: install-dev system-deps
 bench: install-dev
 	$(PY) bench/bench_metrics.py
 	$(PY) bench/bench_training.py
+	$(PY) bench/bench_ab.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache
