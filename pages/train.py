@@ -38,6 +38,7 @@ seen: set = st.session_state.setdefault(SEEN, set())
 def shown(job: jobs.Job) -> bool:
     return job.id in seen or time.time() - (job.finished or 0) < RECENT
 
+
 if "train.flash" in st.session_state:
     st.success(st.session_state.pop("train.flash"))
 

@@ -20,12 +20,24 @@ from evaluator.errors import EvaluatorError
 from evaluator.progress import Progress
 
 
+#: the "workspace PATH (why)" line of the running command, until it is printed (see :func:`workspace_options`)
+_ANNOUNCE: list[str] = []
+
+
+def announce_workspace() -> None:
+    """Print the pending "workspace PATH (why)" line on stderr, once: before the command's first output."""
+    while _ANNOUNCE:
+        click.echo(_ANNOUNCE.pop(), err=True)
+
+
 class _Group(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except EvaluatorError as err:
-            click.echo(f"error: {err}", err=True)
+            # one line: the workspace, when not said yet, goes into it
+            where = f" [{_ANNOUNCE.pop()}]" if _ANNOUNCE else ""
+            click.echo(f"error: {err}{where}", err=True)
             ctx.exit(2)
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
             raise
@@ -79,7 +91,8 @@ def workspace_options(func: Callable) -> Callable:
 
     The workspace is ``--workspace``, else ``$EVALUATOR_WORKSPACE``, else the nearest one from the current folder
     upward (:func:`evaluator.workspace.resolve_workspace`); without any, the command refuses. Unless ``--json``,
-    one line on stderr says which workspace was used and why.
+    one line on stderr says which workspace was used and why: before the command's first output (its result or
+    its progress bar), or at its end; when the command fails first, the error's one line names it instead.
     """
 
     @click.option("--workspace", "workspace", type=click.Path(file_okay=False), default=None, help=WORKSPACE_HELP)
@@ -91,9 +104,10 @@ def workspace_options(func: Callable) -> Callable:
         from evaluator.workspace import open_workspace, resolve_workspace
         path, how = resolve_workspace(workspace)
         kwargs["ws"] = open_workspace(path, db_url=db_url)
-        if not kwargs.get("as_json"):
-            click.echo(f"workspace {path.resolve()} ({how})", err=True)
-        return func(*args, **kwargs)
+        _ANNOUNCE[:] = [] if kwargs.get("as_json") else [f"workspace {path.resolve()} ({how})"]
+        result = func(*args, **kwargs)
+        announce_workspace()
+        return result
 
     return wrapper
 
@@ -145,6 +159,7 @@ unit_option = click.option(
 
 def emit(data: Any, as_json: bool, human: Callable[[Any], None] | None = None) -> None:
     """Print ``data`` as JSON, or through ``human`` (default: indented JSON)."""
+    announce_workspace()
     if as_json or human is None:
         click.echo(json.dumps(data, indent=None if as_json else 2, ensure_ascii=False, default=str))
     else:
@@ -161,6 +176,7 @@ def progress_bar(label: str, *, quiet: bool = False) -> Iterator[Progress | None
     if quiet or not sys.stderr.isatty():
         yield None
         return
+    announce_workspace()
     from tqdm import tqdm
 
     import shutil

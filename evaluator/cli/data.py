@@ -5,7 +5,7 @@ from pathlib import Path
 
 import click
 
-from evaluator.cli import emit, json_option, main, progress_bar, workspace_options
+from evaluator.cli import announce_workspace, emit, json_option, main, progress_bar, workspace_options
 from evaluator.errors import ConfigError
 from evaluator.formats import ReadOptions, parse_label_map
 
@@ -415,6 +415,7 @@ def round_delete(ws, number, yes, as_json):
     from evaluator.importer import delete_round
 
     if not yes and not as_json:
+        announce_workspace()  # say which workspace before asking
         click.confirm(f"Delete round {number} and its examples?", abort=True, err=True)
     r = delete_round(ws, number)
     emit(r, as_json, lambda d: click.echo(f"deleted round {d['round']} ({d['examples']} examples)"))

@@ -38,7 +38,8 @@ def test_one_export_into_three_rounds_then_fix_a_mistake(cli_runner, tmp_path):
     r = _ok(cli_runner("round", "delete", "4", "--yes", "--workspace", ws))
     assert r.stdout.strip() == "deleted round 4 (1 examples)"
     r = cli_runner("round", "delete", "4", "--yes", "--workspace", ws)
-    assert r.exit_code == 2 and r.stderr.splitlines()[-1].startswith("error: No round:4")
+    [line] = r.stderr.splitlines()  # one line, naming the workspace
+    assert r.exit_code == 2 and line.startswith("error: No round:4") and f"[workspace {ws.resolve()}" in line
 
 
 def test_sizes_shuffle_and_refusals(cli_runner, tmp_path):
