@@ -28,10 +28,15 @@ page = st.navigation([st.Page(file, title=title, icon=icon, default=(i == 0))
                       for i, (file, title, icon) in enumerate(PAGES)])
 
 with st.sidebar:
+    ui.workspace_from_url()
     ui.kept_text_input("Workspace folder", ui.WORKSPACE, default=str(default_workspace_path()),
-                       help="A folder with workspace.db. Default: $EVALUATOR_WORKSPACE or data/workspace.")
+                       help="A folder with workspace.db. Default: $EVALUATOR_WORKSPACE or data/workspace. Kept in "
+                            "the page address (?workspace=...), so a reload or a bookmark opens the same one.")
+    ui.workspace_to_url()
     ws, _ = ui.open_current_workspace()
-    st.caption(f"🟢 {ws.task} workspace · {len(ws.labels)} labels" if ws else "⚪ no workspace in this folder yet")
+    n_labels = len(ws.labels) if ws else 0
+    st.caption(f"🟢 {ws.task} workspace · {n_labels} label{'' if n_labels == 1 else 's'}" if ws
+               else "⚪ no workspace in this folder yet")
     ui.kept_text_input("Annotator", ui.ANNOTATOR, placeholder="your name",
                        help="Stored with the annotations and A/B judgements you make in this app.")
 

@@ -11,19 +11,18 @@ import os
 import shutil
 from collections import Counter
 from pathlib import Path
-from typing import Iterable
+from typing import Callable, Iterable
 
 import sqlalchemy as sa
 
 from evaluator import db
-from evaluator.errors import ConfigError, InputFormatError, LeakageError, ValidationError
+from evaluator.errors import ConfigError, InputFormatError, LeakageError, NotFoundError, ValidationError
 from evaluator.formats import ReadOptions, detect_format, get_format
 from evaluator.progress import Progress, report as report_progress
 from evaluator.records import Record
 from evaluator.store import (Target, assert_writable, collection_row, get_collection, leakage_check, parse_target,
                              records_for)
 from evaluator.workspace import Workspace
-
 
 
 def file_sha256(path: Path) -> str:
@@ -85,22 +84,60 @@ def _labels_in(records: Iterable[Record], task: str) -> Counter:
     return counts
 
 
+def _parse_sizes(sizes: Iterable[int] | str | None) -> list[int]:
+    """``[50, 100, 250]`` or ``"50,100,250"`` -> a list of positive round sizes (empty: no split)."""
+    if sizes is None:
+        return []
+    if isinstance(sizes, str):
+        try:
+            sizes = [int(x) for x in sizes.split(",") if x.strip()]
+        except ValueError:
+            raise ConfigError(f"Bad round sizes {sizes!r}.", hint="write sizes as whole numbers, e.g. 50,100,250") \
+                from None
+    out = [int(n) for n in sizes]
+    if any(n < 1 for n in out):
+        raise ConfigError(f"Bad round sizes {out}: every round needs at least one example.",
+                          hint="e.g. 50,100,250")
+    return out
+
+
+def _split_targets(target: Target, sizes: list[int]) -> list[Target]:
+    if not sizes:
+        return [target]
+    if target.kind != "round":
+        raise ConfigError(f"Round sizes only split a file into annotation rounds, not into {target}.",
+                          hint="import into round:N with sizes, e.g. --into round:1 --sizes 50,100,250")
+    first = int(target.name)
+    return [Target("round", str(first + k)) for k in range(len(sizes))]
+
+
 def import_file(ws: Workspace, path: str | Path, *, into: str | Target, format: str | None = None,
                 options: ReadOptions | None = None, skip_gold_overlap: bool = False, extend_labels: bool = False,
-                annotator: str = "import", progress: Progress | None = None) -> dict:
+                annotator: str = "import", sizes: Iterable[int] | str | None = None, shuffle: bool = False,
+                seed: int = 0, progress: Progress | None = None) -> dict:
     """Import a file into ``pool``, ``round:N`` or ``gold:NAME``; returns a report dict.
 
     Nothing is written unless everything validates. ``skip_gold_overlap`` leaves out (and reports) examples whose
     text is in a gold set (for a round or the pool) or in a training round (for a gold set).
+
+    ``sizes`` splits the file into consecutive rounds, starting at ``into``: ``into="round:1", sizes=[50, 100,
+    250]`` fills rounds 1, 2 and 3 with the first 50, the next 100 and the next 250 examples, in file order or,
+    with ``shuffle``, in an order drawn with ``seed``. All rounds are written in one transaction (or none); the
+    examples beyond the sizes are not imported (``report["left_out"]`` counts them) and ``report["rounds"]``
+    has one entry per round.
     """
     path = Path(path)
     target = parse_target(into) if isinstance(into, str) else into
+    sizes = _parse_sizes(sizes)
+    targets = _split_targets(target, sizes)
     options = options or ReadOptions(lang=ws.lang)
     task = ws.task
     report_progress(progress, 0, None, f"reading {path.name}")
     fmt_name, records = read_file(path, format=format, options=options, task=task)
     sha = file_sha256(path)
     report: dict = {"file": str(path), "format": fmt_name, "target": str(target), "already_imported": False}
+    if sizes:
+        report.update(sizes=sizes, shuffle=bool(shuffle), seed=int(seed) if shuffle else None)
     if not records:
         raise InputFormatError("holds no records.", path=str(path), hint="check the file and the --format")
     _check_task(records, task, path)
@@ -119,36 +156,19 @@ def import_file(ws: Workspace, path: str | Path, *, into: str | Target, format: 
     report_progress(progress, 0, len(records), "checking the leakage guard")
     with ws.engine.begin() as conn:
         db.lock_for_writing(conn)  # a concurrent import waits, then sees this one's rows (guard, "already imported")
-        row = collection_row(conn, target)
-        if row is not None:
+        for t in targets:
+            row = collection_row(conn, t)
+            if row is None:
+                continue
             done = conn.execute(sa.select(db.imports.c.id).where(db.imports.c.collection_id == row["id"],
                                                                  db.imports.c.file_sha256 == sha)).first()
             if done:
                 report.update(examples=0, annotations=0, already_imported=True,
-                              message=f"{path.name} was already imported into {target}; nothing added.")
+                              message=f"{path.name} was already imported into {t}; nothing added.")
                 return report
-            if target.kind == "gold":
+            if t.kind == "gold":
                 assert_writable(row)
-        against = "rounds" if target.kind == "gold" else "gold"
-        what = "training rounds" if target.kind == "gold" else "a gold set"
-        if target.kind == "gold":
-            hint = ("pass --skip-gold-overlap to leave them out (a gold example must never be trained on)")
-        else:
-            hint = "pass --skip-gold-overlap to import the rest and leave these out"
-        overlap = leakage_check(conn, records, against=against, where=f"in {path.name}", hint=hint,
-                                skip=skip_gold_overlap)
-        if overlap:
-            drop = set(overlap)
-            shown = [records[i] for i in overlap]
-            keep = [r for i, r in enumerate(records) if i not in drop]
-            report["skipped_gold_overlap"] = len(records) - len(keep)
-            report["skipped_because"] = f"their text is already in {what}"
-            report["skipped_examples"] = [r.text[:80] for r in shown[:5]]
-            records = keep
-            if not records:
-                raise LeakageError(len(shown), [r.text for r in shown], found_in=what,
-                                   where=f"in {path.name} (every example of the file)",
-                                   hint="nothing is left to import; check that you picked the right file and target")
+        records = _apply_guard(conn, target, records, path, skip_gold_overlap, report)
 
         # repeated texts are kept (published counts include them) and reported: exact repeats, and repeats
         # after normalization (what the leakage guard compares)
@@ -160,51 +180,45 @@ def import_file(ws: Workspace, path: str | Path, *, into: str | Target, format: 
         if dups:
             report["duplicate_examples"] = [t[:80] for t in list(dups)[:3]]
 
+        parts = _split_records(records, sizes, shuffle=shuffle, seed=seed, path=path, report=report)
         if unknown and (extend_labels or not known):
             ws.add_labels(unknown, conn=conn)
             report["labels_added"] = unknown
 
-        row = get_collection(ws, target, create=True, conn=conn)
-        if target.kind == "gold":
-            assert_writable(row)
-        cid = row["id"]
-        start = conn.execute(sa.select(sa.func.coalesce(sa.func.max(db.examples.c.position), -1))
-                             .where(db.examples.c.collection_id == cid)).scalar() + 1
-        import_id = conn.execute(db.imports.insert().values(
-            collection_id=cid, file_name=str(path), file_sha256=sha, format=fmt_name, report=None,
-            created_at=db.utcnow())).inserted_primary_key[0]
-        now = db.utcnow()
-        chunk = 2000
+        total, written = sum(len(p) for p in parts), [0]
+
+        def step(n: int) -> None:
+            written[0] += n
+            report_progress(progress, written[0], total, f"writing {written[0]}/{total} examples")
+
         answers: Counter = Counter()
-        for k in range(0, len(records), chunk):
-            part = records[k:k + chunk]
-            ex_rows = [{"collection_id": cid, "position": start + k + i, "text": r.text, "input_hash": r.input_hash,
-                        "tokens": [[t.start, t.end] for t in r.tokens] if r.tokens is not None else None,
-                        "meta": r.meta or None, "import_id": import_id, "created_at": now}
-                       for i, r in enumerate(part)]
-            ids = _insert_returning_ids(conn, ex_rows)
-            ann_rows = []
-            for ex_id, r in zip(ids, part):
-                answers[r.answer] += 1
-                if r.answer in ("accept", "reject", "ignore"):
-                    ann_rows.append({"example_id": ex_id, "answer": r.answer,
-                                     "spans": [s.as_list() for s in sorted(r.spans)] if task == "ner" else None,
-                                     "label": r.label if task == "textcat" else None,
-                                     "annotator": annotator, "created_at": now})
-            if ann_rows:
-                conn.execute(db.annotations.insert(), ann_rows)
-            done = min(k + chunk, len(records))
-            report_progress(progress, done, len(records), f"writing {done}/{len(records)} examples")
-        report.update(examples=len(records), annotations=answers.get("accept", 0), answers=dict(answers),
+        rounds, import_ids = [], []
+        for t, part in zip(targets, parts):
+            got, import_id = _write_examples(conn, ws, t, part, path=path, sha=sha, fmt_name=fmt_name,
+                                             annotator=annotator, step=step)
+            answers.update(got)
+            import_ids.append(import_id)
+            rounds.append({"target": str(t), "examples": len(part), "annotations": got.get("accept", 0)})
+        kept = [r for part in parts for r in part]
+        report.update(examples=len(kept), annotations=answers.get("accept", 0), answers=dict(answers),
                       snapped=snapped)
         if target.kind == "round":
-            report["left_pool"] = _take_from_pool(conn, {r.input_hash for r in records})
+            report["left_pool"] = _take_from_pool(conn, {r.input_hash for r in kept})
+        if sizes:
+            report["rounds"] = rounds
         if task == "ner":
-            report["spans_per_label"] = dict(sorted(_labels_in(records, task).items()))
+            report["spans_per_label"] = dict(sorted(_labels_in(kept, task).items()))
             report["spans"] = sum(report["spans_per_label"].values())
         else:
-            report["labels"] = dict(sorted(_labels_in(records, task).items()))
-        conn.execute(db.imports.update().where(db.imports.c.id == import_id).values(report=report))
+            report["labels"] = dict(sorted(_labels_in(kept, task).items()))
+        unlabeled = sum(1 for r in kept if r.answer == "unlabeled")
+        if unlabeled and target.kind != "pool":
+            report["unlabeled"] = unlabeled
+            report["warnings"] = [f"{unlabeled} of {len(kept)} example(s) have no annotation (no accept, reject or "
+                                  f"ignore answer): they are kept in {target} but "
+                                  + ("no model trains on them" if target.kind == "round" else "they are not scored")
+                                  + "; unlabeled texts belong in the pool"]
+        conn.execute(db.imports.update().where(db.imports.c.id.in_(import_ids)).values(report=report))
     return report
 
 
@@ -225,6 +239,93 @@ def _take_from_pool(conn, hashes: set[str]) -> int:
     for k in range(0, len(ids), 5000):
         conn.execute(e.delete().where(e.c.id.in_(ids[k:k + 5000])))
     return len(ids)
+
+
+def _apply_guard(conn, target: Target, records: list[Record], path: Path, skip: bool, report: dict) -> list[Record]:
+    """The leakage guard: gold texts never go into a round or the pool, round texts never into a gold set.
+    Refuses (LeakageError) or, with ``skip``, leaves them out and says so in ``report``."""
+    against = "rounds" if target.kind == "gold" else "gold"
+    what = "training rounds" if target.kind == "gold" else "a gold set"
+    if target.kind == "gold":
+        hint = "pass --skip-gold-overlap to leave them out (a gold example must never be trained on)"
+    else:
+        hint = "pass --skip-gold-overlap to import the rest and leave these out"
+    overlap = leakage_check(conn, records, against=against, where=f"in {path.name}", hint=hint, skip=skip)
+    if not overlap:
+        return records
+    drop = set(overlap)
+    shown = [records[i] for i in overlap]
+    keep = [r for i, r in enumerate(records) if i not in drop]
+    report["skipped_gold_overlap"] = len(records) - len(keep)
+    report["skipped_because"] = f"their text is already in {what}"
+    report["skipped_examples"] = [r.text[:80] for r in shown[:5]]
+    if not keep:
+        raise LeakageError(len(shown), [r.text for r in shown], found_in=what,
+                           where=f"in {path.name} (every example of the file)",
+                           hint="nothing is left to import; check that you picked the right file and target")
+    return keep
+
+
+def _split_records(records: list[Record], sizes: list[int], *, shuffle: bool, seed: int, path: Path,
+                   report: dict) -> list[list[Record]]:
+    """The records of each target: all of them, or consecutive slices of the given sizes (file order, or an
+    order drawn with ``seed``)."""
+    if not sizes:
+        return [records]
+    if sum(sizes) > len(records):
+        left = f" (after leaving out {report['skipped_gold_overlap']} gold overlaps)" \
+            if report.get("skipped_gold_overlap") else ""
+        raise ConfigError(f"{path.name} has {len(records)} example(s){left}, fewer than the round sizes "
+                          f"{', '.join(map(str, sizes))} add up to ({sum(sizes)}). Nothing was imported.",
+                          hint="give smaller sizes, or fewer rounds")
+    order = list(range(len(records)))
+    if shuffle:
+        import random
+        random.Random(seed).shuffle(order)
+    parts, start = [], 0
+    for n in sizes:
+        parts.append([records[i] for i in sorted(order[start:start + n])] if shuffle
+                     else records[start:start + n])
+        start += n
+    report["left_out"] = len(records) - start
+    return parts
+
+
+def _write_examples(conn, ws: Workspace, target: Target, records: list[Record], *, path: Path, sha: str,
+                    fmt_name: str, annotator: str, step: Callable[[int], None]) -> tuple[Counter, int]:
+    """Append ``records`` to ``target`` (created when new) with their annotations and one ``imports`` row;
+    returns the answers written and the import's id."""
+    row = get_collection(ws, target, create=True, conn=conn)
+    if target.kind == "gold":
+        assert_writable(row)
+    cid = row["id"]
+    start = conn.execute(sa.select(sa.func.coalesce(sa.func.max(db.examples.c.position), -1))
+                         .where(db.examples.c.collection_id == cid)).scalar() + 1
+    import_id = conn.execute(db.imports.insert().values(
+        collection_id=cid, file_name=str(path), file_sha256=sha, format=fmt_name, report=None,
+        created_at=db.utcnow())).inserted_primary_key[0]
+    now = db.utcnow()
+    chunk = 2000
+    answers: Counter = Counter()
+    for k in range(0, len(records), chunk):
+        part = records[k:k + chunk]
+        ex_rows = [{"collection_id": cid, "position": start + k + i, "text": r.text, "input_hash": r.input_hash,
+                    "tokens": [[t.start, t.end] for t in r.tokens] if r.tokens is not None else None,
+                    "meta": r.meta or None, "import_id": import_id, "created_at": now}
+                   for i, r in enumerate(part)]
+        ids = _insert_returning_ids(conn, ex_rows)
+        ann_rows = []
+        for ex_id, r in zip(ids, part):
+            answers[r.answer] += 1
+            if r.answer in ("accept", "reject", "ignore"):
+                ann_rows.append({"example_id": ex_id, "answer": r.answer,
+                                 "spans": [s.as_list() for s in sorted(r.spans)] if ws.task == "ner" else None,
+                                 "label": r.label if ws.task == "textcat" else None,
+                                 "annotator": annotator, "created_at": now})
+        if ann_rows:
+            conn.execute(db.annotations.insert(), ann_rows)
+        step(len(part))
+    return answers, import_id
 
 
 def _insert_returning_ids(conn, rows: list[dict]) -> list[int]:
@@ -299,3 +400,128 @@ def move_examples(ws: Workspace, example_ids: list[int], *, to: str | Target) ->
         row = get_collection(ws, target, create=True, conn=conn)
         conn.execute(e.update().where(e.c.id.in_(example_ids)).values(collection_id=row["id"]))
     return len(rows)
+
+
+def _source(value: str | Target) -> Target | int:
+    """``import:7`` -> 7 (an import id); anything else is a target (``round:N``, ``pool``)."""
+    if isinstance(value, str) and value.strip().startswith("import:"):
+        raw = value.strip()[len("import:"):]
+        if not raw.isdigit():
+            raise ConfigError(f"Bad import {value!r}.", hint="write import:ID with the id `evaluator round list` shows")
+        return int(raw)
+    return parse_target(value) if isinstance(value, str) else value
+
+
+def _refuse_if_trained(conn, affected: list[int], doing: str) -> None:
+    """Rounds a trained model used keep their examples: moving or deleting would make its lineage wrong."""
+    from evaluator.store import models_on_rounds
+
+    used = models_on_rounds(conn)
+    hit = {r: used[r] for r in affected if r in used}
+    if hit:
+        names = sorted({n for names in hit.values() for n in names})
+        rounds_ = " and ".join(f"round {r}" for r in sorted(hit))
+        raise ConfigError(f"Cannot {doing}: {len(names)} model(s) were trained on {rounds_} "
+                          f"({', '.join(names[:5])}{', ...' if len(names) > 5 else ''}), and their recorded training "
+                          "data would no longer be what the round holds.",
+                          hint="delete those models first (evaluator model delete NAME, or on the Train page), "
+                               "then train them again after the change")
+
+
+def move_data(ws: Workspace, source: str | Target, *, to: str | Target) -> dict:
+    """Move a whole round (``round:N``), the pool (``pool``) or one import (``import:ID``, see
+    :func:`evaluator.store.list_imports`) into ``round:M`` or the pool.
+
+    The examples keep their annotations and their order and go after the target's own; an import moves with its
+    record, so importing the same file into the new place again says "already imported". Refused: gold sets (as
+    source or target), gold texts into a round or the pool (leakage guard), and rounds a trained model used
+    (its recorded training data would change). A source left empty is removed. Returns ``{"source", "to",
+    "moved", "imports"}``.
+    """
+    src = _source(source)
+    dest = parse_target(to) if isinstance(to, str) else to
+    if dest.kind == "gold":
+        raise ConfigError("Examples cannot be moved into a gold set.",
+                          hint="import the gold set from a file, or split one off a round with evaluator gold split")
+    e, i = db.examples, db.imports
+    with ws.engine.begin() as conn:
+        db.lock_for_writing(conn)
+        if isinstance(src, int):
+            imp = conn.execute(sa.select(i).where(i.c.id == src)).mappings().first()
+            if imp is None:
+                raise NotFoundError(f"No import {src} in this workspace.",
+                                    hint="see the import ids with: evaluator round list")
+            from_row = conn.execute(sa.select(db.collections).where(db.collections.c.id == imp["collection_id"])) \
+                .mappings().first()
+            where = [e.c.collection_id == from_row["id"], e.c.import_id == src]
+            label = f"import {src} ({Path(imp['file_name']).name})"
+        else:
+            from_row = get_collection(ws, src, conn=conn)
+            where = [e.c.collection_id == from_row["id"]]
+            label = str(src)
+        if from_row["kind"] == "gold":
+            raise ConfigError(f"{label} is in gold:{from_row['name']}; gold-set examples are not moved.",
+                              hint="make a new gold-set version for changes: evaluator gold new-version "
+                                   f"{from_row['name']}")
+        to_row = collection_row(conn, dest)
+        if to_row is not None and to_row["id"] == from_row["id"]:
+            raise ConfigError(f"{label} is in {dest} already.", hint="choose another round to move it to")
+        affected = [int(x["name"]) for x in (from_row, to_row) if x is not None and x["kind"] == "round"]
+        if dest.kind == "round":
+            affected.append(int(dest.name))
+        _refuse_if_trained(conn, sorted(set(affected)), f"move {label} to {dest}")
+        rows = conn.execute(sa.select(e.c.id, e.c.text, e.c.input_hash, e.c.import_id).where(*where)
+                            .order_by(e.c.position, e.c.id)).all()
+        if not rows:
+            raise NotFoundError(f"{label} holds no examples.", hint="see what is where with: evaluator round list")
+        leakage_check(conn, rows, where=f"being moved into {dest}", hint="leave them where they are, or delete them")
+        to_row = get_collection(ws, dest, create=True, conn=conn)
+        start = conn.execute(sa.select(sa.func.coalesce(sa.func.max(e.c.position), -1))
+                             .where(e.c.collection_id == to_row["id"])).scalar() + 1
+        conn.execute(e.update().where(e.c.id == sa.bindparam("_id"))
+                     .values(collection_id=to_row["id"], position=sa.bindparam("_pos")),
+                     [{"_id": r.id, "_pos": start + k} for k, r in enumerate(rows)])
+        moved_imports = sorted({r.import_id for r in rows if r.import_id is not None})
+        for imp_id in moved_imports:
+            _move_import_row(conn, imp_id, from_row["id"], to_row["id"])
+        left = conn.execute(sa.select(sa.func.count()).select_from(e)
+                            .where(e.c.collection_id == from_row["id"])).scalar()
+        if not left:
+            conn.execute(i.delete().where(i.c.collection_id == from_row["id"]))
+            conn.execute(db.collections.delete().where(db.collections.c.id == from_row["id"]))
+    return {"source": label, "to": str(dest), "moved": len(rows), "imports": moved_imports}
+
+
+def _move_import_row(conn, import_id: int, from_id: int, to_id: int) -> None:
+    """An import whose examples all left ``from_id`` now belongs to ``to_id`` (merged with the same file's import
+    there, if any, so "already imported" keeps working)."""
+    e, i = db.examples, db.imports
+    still = conn.execute(sa.select(sa.func.count()).select_from(e)
+                         .where(e.c.import_id == import_id, e.c.collection_id == from_id)).scalar()
+    if still:
+        return
+    sha = conn.execute(sa.select(i.c.file_sha256).where(i.c.id == import_id)).scalar()
+    twin = conn.execute(sa.select(i.c.id).where(i.c.collection_id == to_id, i.c.file_sha256 == sha)).scalar()
+    if twin is not None and twin != import_id:
+        conn.execute(e.update().where(e.c.import_id == import_id).values(import_id=twin))
+        conn.execute(i.delete().where(i.c.id == import_id))
+    else:
+        conn.execute(i.update().where(i.c.id == import_id).values(collection_id=to_id))
+
+
+def delete_round(ws: Workspace, round: int) -> dict:
+    """Delete annotation round ``round`` with its examples, annotations and predictions. Refused when a trained
+    model used it (delete the model first). Returns ``{"round", "examples"}``."""
+    e = db.examples
+    with ws.engine.begin() as conn:
+        db.lock_for_writing(conn)
+        row = get_collection(ws, Target("round", str(int(round))), conn=conn)
+        _refuse_if_trained(conn, [int(round)], f"delete round {round}")
+        ids = sa.select(e.c.id).where(e.c.collection_id == row["id"])
+        n = conn.execute(sa.select(sa.func.count()).select_from(e).where(e.c.collection_id == row["id"])).scalar()
+        conn.execute(db.predictions.delete().where(db.predictions.c.example_id.in_(ids)))
+        conn.execute(db.annotations.delete().where(db.annotations.c.example_id.in_(ids)))
+        conn.execute(e.delete().where(e.c.collection_id == row["id"]))
+        conn.execute(db.imports.delete().where(db.imports.c.collection_id == row["id"]))
+        conn.execute(db.collections.delete().where(db.collections.c.id == row["id"]))
+    return {"round": int(round), "examples": n}

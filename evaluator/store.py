@@ -5,6 +5,7 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Iterable, Sequence
 
 import sqlalchemy as sa
@@ -351,3 +352,50 @@ def collection_counts(conn: Connection, collection_id: int, task: str) -> tuple[
 
 def _safe_url(url: str) -> str:
     return sa.engine.make_url(url).render_as_string(hide_password=True)
+
+
+def next_round(ws: Workspace) -> int:
+    """The round after the highest one that exists (1 in a workspace without rounds): where the next labeled
+    file should go."""
+    with ws.engine.connect() as conn:
+        return max(rounds(conn), default=0) + 1
+
+
+def models_on_rounds(conn: Connection) -> dict[int, list[str]]:
+    """Round number -> names of the trained models whose training data came from it (a cumulative model of
+    round 3 uses rounds 1, 2 and 3)."""
+    m = db.models
+    out: dict[int, list[str]] = {}
+    for name, rnd, config in conn.execute(sa.select(m.c.name, m.c.round, m.c.config)
+                                          .where(m.c.kind == "trained").order_by(m.c.id)):
+        used = (config or {}).get("rounds") or ([rnd] if rnd is not None else [])
+        for r in used:
+            out.setdefault(int(r), []).append(name)
+    return out
+
+
+def list_imports(ws: Workspace, *, target: Target | str | None = None) -> list[dict]:
+    """The imports whose examples are still in a collection, oldest first: ``id``, ``file`` (name only),
+    ``format``, ``target``, ``examples`` (how many of its examples are there now) and ``created_at``."""
+    if isinstance(target, str):
+        target = parse_target(target)
+    i, e, c = db.imports, db.examples, db.collections
+    n = (sa.select(sa.func.count()).select_from(e)
+         .where(e.c.import_id == i.c.id, e.c.collection_id == i.c.collection_id).scalar_subquery())
+    q = (sa.select(i.c.id, i.c.file_name, i.c.format, i.c.created_at, c.c.kind, c.c.name, c.c.version,
+                   n.label("examples"))
+         .join(c, c.c.id == i.c.collection_id).order_by(i.c.id))
+    if target is not None:
+        q = q.where(c.c.kind == target.kind, c.c.name == target.name)
+    with ws.engine.connect() as conn:
+        rows = conn.execute(q).mappings().all()
+    return [{"id": r["id"], "file": Path(r["file_name"]).name, "format": r["format"],
+             "target": str(Target(r["kind"], r["name"], r["version"] if r["kind"] == "gold" else None)),
+             "examples": r["examples"], "created_at": r["created_at"]} for r in rows if r["examples"]]
+
+
+def rounds_in_use(ws: Workspace) -> dict[int, list[str]]:
+    """Round number -> the trained models that used it (see :func:`models_on_rounds`); such rounds are not moved
+    or deleted."""
+    with ws.engine.connect() as conn:
+        return models_on_rounds(conn)

@@ -8,8 +8,11 @@ from evaluator.scoring.compare import compare_to_previous, format_p, headline_p
 from evaluator.scoring.evaluate import evaluate_models
 from evaluator.stats import DEFAULT_RESAMPLES, DEFAULT_SEED
 from ui import cache, render
-from ui.progress import progress_bar
+from ui.progress import running
 from ui.report import workspace_with_gold
+
+#: the kinds of change chosen in the example diff (kept across pairs of models)
+DIFF_KINDS = "eval.diff_kinds"
 
 st.title("📊 Evaluate")
 st.caption("Every model scored on the same frozen, hash-checked gold set; a paired test says whether the newer "
@@ -55,10 +58,10 @@ settings_text = (f"gold:{gold} v{version} (hash `{(info.get('content_hash') or '
 
 # ------------------------------------------------------------------------------------------------ scores
 st.subheader("Scores")
-bar = progress_bar("scoring the models (predictions are computed once and stored)")
 skipped: list[dict] = []
-evals = ui.call(evaluate_models, ws, gold, models="all", progress=bar, skipped=skipped, **settings)
-bar.clear()
+with running(f"scoring {len(models)} model{'s' if len(models) != 1 else ''} on gold:{gold} v{version} "
+             "(predictions are computed once and stored)") as progress:
+    evals = ui.call(evaluate_models, ws, gold, models="all", progress=progress, skipped=skipped, **settings)
 for item in skipped:
     st.warning(f"**{render.escape_md(item['model'])}** is not in the table: {render.escape_md(item['error'])}"
                + (f"\n\n**Fix:** {render.escape_md(item['hint'])}" if item.get("hint") else ""))
@@ -127,16 +130,24 @@ st.caption(f"{settings_text} · paired bootstrap over documents and approximate 
 
 # ------------------------------------------------------------------------------------------------ example diff
 st.subheader("What changed, example by example")
-diff = ui.call(cache.example_diff, ws, gold, model_a, model_b, version=version)
+with running(f"listing what changed between {model_a} and {model_b}"):
+    diff = ui.call(cache.example_diff, ws, gold, model_a, model_b, version=version)
 if diff is not None:
     kinds = list(render.DIFF_KINDS) if ws.task == "ner" else ["gained", "lost", "changed"]
     f1_, f2_ = st.columns([1, 3])
     label = f1_.selectbox("Label", ["all labels"] + sorted(ws.labels), key="eval.diff_label")
     label = None if label == "all labels" else label
     counts = render.diff_counts(diff, ws.task, label=label)
-    chosen = f2_.multiselect("Kind", kinds, default=kinds, key="eval.diff_kinds",
-                             format_func=lambda k: f"{render.DIFF_KINDS[k]} ({counts[k]})")
-    rows = render.diff_rows(diff, ws.task, kinds=chosen, label=label)
+    # The chips show each kind's count for this pair and label. The browser keeps a multiselect's choice as the
+    # chips' text, so a widget whose texts changed would lose it (empty chips, every kind in the table): the
+    # widget is keyed by its texts, and the kinds chosen are kept under a plain key and carried over.
+    kept = [k for k in st.session_state.get(DIFF_KINDS, kinds) if k in kinds]
+    widget = render.diff_kinds_key(counts, kinds)
+    chosen = f2_.multiselect("Kind", kinds, default=kept, key=widget,
+                             format_func=lambda k: f"{render.DIFF_KINDS[k]} ({counts[k]})",
+                             on_change=lambda key: st.session_state.update({DIFF_KINDS: st.session_state[key]}),
+                             args=(widget,))
+    rows = render.diff_rows(diff, ws.task, kinds=chosen, label=label) if chosen else []
     if ws.task == "ner":
         st.caption("gained: a gold entity B finds and A misses; lost: the reverse; changed: A and B predict "
                    "overlapping but different entities (boundaries or type); new error: a wrong prediction only B "
@@ -146,6 +157,10 @@ if diff is not None:
     if rows:
         st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch",
                      column_config={"text": st.column_config.TextColumn("text", width="large")})
+        st.caption(f"{len(rows):,} change{'' if len(rows) == 1 else 's'} listed: "
+                   + ", ".join(f"{render.DIFF_KINDS[k]} {counts[k]:,}" for k in chosen) + ".")
+    elif not chosen:
+        st.write("Pick at least one kind of change to list.")
     else:
         st.write("No differences of these kinds.")
 
@@ -161,7 +176,8 @@ with st.expander("Each model against the previous one (Holm-corrected)"):
     st.caption("k−1 paired comparisons, p-values corrected with Holm's method so that the chance of any false "
                "“better” stays below 5%.")
     if st.toggle("Compare", key="eval.holm"):
-        chain = ui.call(compare_to_previous, ws, gold, chain_models, **settings)
+        with running(f"comparing each of {len(chain_models)} models with the one before it") as progress:
+            chain = ui.call(compare_to_previous, ws, gold, chain_models, progress=progress, **settings)
         if chain:
             st.dataframe(pd.DataFrame([{
                 "A": r["model_a"], "B": r["model_b"], "A score": r["a"], "B score": r["b"],

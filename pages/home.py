@@ -5,9 +5,8 @@ import pandas as pd
 import streamlit as st
 
 import ui
-from ui import cache
-from ui import render
-from ui.progress import progress_bar
+from ui import cache, render
+from ui.progress import running
 
 st.title("⚖️ evaluator")
 st.caption("Is the newest model iteration really better? Frozen gold sets, exact scores, paired tests.")
@@ -25,7 +24,8 @@ if ws is None:
                         format_func={"ner": "named entities", "textcat": "news categories"}.get)
         if st.button("Create the demo workspace", type="primary", key="home.create_demo"):
             from evaluator.demo import build_demo
-            result = ui.call(build_demo, ui.workspace_path(), task=task, progress=progress_bar("starting"))
+            with running(f"building the demo workspace in {ui.workspace_path()}", show_now=True) as progress:
+                result = ui.call(build_demo, ui.workspace_path(), task=task, progress=progress)
             if result:
                 cache.clear()
                 st.rerun()

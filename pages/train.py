@@ -1,11 +1,13 @@
 """Train: a model per annotation round in the background (live progress, log, cancel), the model registry with
 lineage and gold-set scores (rename, delete), and learning curves."""
+import time
+
 import pandas as pd
 import streamlit as st
 
 import ui
 from evaluator import jobs
-from evaluator.models import train_round
+from evaluator.models import free_name, run_name, train_round
 from evaluator.scoring.curves import learning_curve
 from evaluator.training import default_trainer, list_trainers
 from ui import cache, render
@@ -25,6 +27,17 @@ gold_names = sorted({g["name"] for g in status["gold_sets"]})
 trainers = {t.name: t for t in list_trainers(task=ws.task)}
 live_ids = [j.id for j in jobs.list_jobs(meta=META) if j.running]
 busy = bool(live_ids)
+
+#: ids of the jobs this browser session started or watched run: their outcome is shown here until dismissed;
+#: other finished jobs only for RECENT seconds (so old "Trained ..." banners do not greet every later visit)
+SEEN = "train.seen_jobs"
+RECENT = 120
+seen: set = st.session_state.setdefault(SEEN, set())
+
+
+def shown(job: jobs.Job) -> bool:
+    return job.id in seen or time.time() - (job.finished or 0) < RECENT
+
 
 if "train.flash" in st.session_state:
     st.success(st.session_state.pop("train.flash"))
@@ -59,6 +72,7 @@ def show_finished(job: jobs.Job) -> None:
         with left.expander("Log"):
             st.code("\n".join(snap["log"]) or "(empty)", language=None)
         if right.button("Dismiss", key=f"train.dismiss.{job.id}"):
+            seen.discard(job.id)
             jobs.forget_job(job.id)
             st.rerun()
 
@@ -72,6 +86,7 @@ def job_panel() -> None:
         st.rerun()
     current = jobs.list_jobs(meta=META)
     for job in [j for j in current if j.running]:
+        seen.add(job.id)
         snap = job.snapshot()
         with st.container(border=True):
             st.markdown(f"**{render.escape_md(snap['title'])}** · running for {snap['seconds']:.0f} s")
@@ -81,7 +96,7 @@ def job_panel() -> None:
                 jobs.cancel_job(job.id)
                 st.rerun(scope="fragment")
     for kind in ("train", "curve"):
-        finished = [j for j in current if j.kind == kind and not j.running]
+        finished = [j for j in current if j.kind == kind and not j.running and shown(j)]
         if finished:
             show_finished(finished[0])
 
@@ -108,24 +123,31 @@ else:
                            in names else 0, key="train.trainer")
     seed = int(c4.number_input("Seed", min_value=0, value=0, step=1, key="train.seed"))
     st.caption(f"`{trainer}`: {trainers[trainer].description}")
+    base_name = run_name(render.default_model_name(rnd, trainer, cumulative=cumulative), seed)
+    default_name = ui.call(free_name, ws, base_name) or base_name  # never one that is taken
     with st.expander("Advanced: model name and trainer config"):
-        default_name = render.default_model_name(rnd, trainer, cumulative=cumulative)
-        name = st.text_input("Model name", key="train.name", placeholder=default_name).strip() or default_name
+        typed = st.text_input("Model name", key="train.name", placeholder=default_name).strip()
         config_text = st.text_area("Config overrides (JSON)", key="train.config", height=80,
                                    placeholder='{"training.max_steps": 500}',
                                    help="Merged into the trainer's default config and stored with the model.")
+    name = typed or default_name
     taken = name in existing
     if taken:
-        st.warning(f"A model named `{name}` exists already: type another name under **Advanced** (e.g. with the "
-                   "seed), or delete the existing model below.")
+        st.warning(f"A model named `{name}` exists already: call this one `{ui.call(free_name, ws, name)}` (under "
+                   "**Advanced**), or delete the existing model below.")
+    else:
+        st.caption(f"Will be saved as `{name}`" + (f" (`{base_name}` exists already)." if base_name != name
+                                                    and not typed else "."))
     if busy:
         st.caption("A job is running in this workspace; start the next one when it has finished (or cancel it).")
     if st.button("🏋️ Train", type="primary", key="train.start", disabled=busy or taken):
         config = ui.call(render.parse_config, config_text)
         if config is None and config_text.strip():
             st.stop()  # the error is shown
-        jobs.start_job("train", train_round, ws, rnd, trainer=trainer, seed=seed, cumulative=cumulative,
-                       config=config, name=name, title=f"Training {name}", meta=META)
+        # in a process of its own: the model is then the one `evaluator train` makes (jobs.in_own_process)
+        seen.add(jobs.start_job("train", jobs.in_own_process(train_round), ws, rnd, trainer=trainer, seed=seed,
+                                cumulative=cumulative, config=config, name=name, title=f"Training {name}",
+                                meta=META).id)
         st.rerun()
 
 # ------------------------------------------------------------------------------------------------ models
@@ -180,9 +202,10 @@ else:
     runs = len(fractions) * n_seeds
     st.caption(f"{runs} training runs of `{curve_trainer}` (seeds 0..{n_seeds - 1}).")
     if st.button("📈 Run learning curve", key="train.curve_start", disabled=busy or not fractions):
-        jobs.start_job("curve", learning_curve, ws, trainer=curve_trainer, round=curve_round,
-                       fractions=sorted(fractions), seeds=list(range(n_seeds)), gold=curve_gold,
-                       title=f"Learning curve of {curve_trainer} (rounds 1..{curve_round})", meta=META)
+        seen.add(jobs.start_job("curve", jobs.in_own_process(learning_curve), ws, trainer=curve_trainer,
+                                round=curve_round, fractions=sorted(fractions), seeds=list(range(n_seeds)),
+                                gold=curve_gold, title=f"Learning curve of {curve_trainer} (rounds 1..{curve_round})",
+                                meta=META).id)
         st.rerun()
 
     curves = ui.call(cache.curves, ws, trainer=curve_trainer) or []

@@ -70,6 +70,43 @@ def targets(status: dict) -> list[str]:
     return out
 
 
+def round_admin_rows(status: dict, imports: list[dict], in_use: dict[int, list[str]]) -> list[dict]:
+    """One row per round for the Data page's Rounds table: examples, accepted, its imports (id and file) and the
+    models trained on it."""
+    rows = []
+    for r in status["rounds"]:
+        mine = [i for i in imports if i["target"] == f"round:{r['round']}"]
+        rows.append({"round": r["round"], "examples": r["examples"], "accepted": r["accepted"],
+                     "imports": "; ".join(f"import {i['id']}: {i['file']} ({i['examples']:,})" for i in mine) or "—",
+                     "trained models": ", ".join(in_use.get(r["round"], [])) or "—"})
+    return rows
+
+
+def move_sources(status: dict, imports: list[dict]) -> dict[str, str]:
+    """What the Data page can move: ``{"import:ID" | "round:N" | "pool": description}`` (imports of rounds and
+    the pool, whole rounds, the pool; never gold sets).
+
+    >>> move_sources({"rounds": [{"round": 1, "examples": 5}], "pool": None},
+    ...              [{"id": 3, "file": "b.jsonl", "target": "round:1", "examples": 5}])
+    {'import:3': 'import 3: b.jsonl (5 examples in round 1)', 'round:1': 'round 1 (all 5 examples)'}
+    """
+    out: dict[str, str] = {}
+    for i in imports:
+        if i["target"].startswith("round:") or i["target"] == "pool":
+            where = "the pool" if i["target"] == "pool" else f"round {i['target'].split(':')[1]}"
+            out[f"import:{i['id']}"] = f"import {i['id']}: {i['file']} ({_n(i['examples'], 'example')} in {where})"
+    for r in status["rounds"]:
+        out[f"round:{r['round']}"] = f"round {r['round']} (all {_n(r['examples'], 'example')})"
+    if status.get("pool"):
+        out["pool"] = f"the pool (all {_n(status['pool']['examples'], 'example')})"
+    return out
+
+
+def _n(count: int, word: str) -> str:
+    """``1 example``, ``2 examples``, ``1,000 examples``."""
+    return f"{count:,} {word}{'' if count == 1 else 's'}"
+
+
 def round_rows(status: dict) -> list[dict]:
     """One row per round: examples, accepted, cumulative accepted, and counts per label."""
     rows, total = [], 0
@@ -224,9 +261,10 @@ def gold_column(gold: str, version: int) -> str:
 
 
 def model_rows(models: list[dict], scores: list[dict] = ()) -> list[dict]:
-    """One row per model: name, trainer (or how it was added), round, parent, examples, training-data hash,
-    seconds, created, and one ``F1 <gold> v<N>`` column per gold-set version it was evaluated on (current
-    evaluations only; micro F1, or accuracy for single-label text classification)."""
+    """One row per model: name, one ``F1 <gold> v<N>`` column per gold-set version it was evaluated on (current
+    evaluations only; micro F1, or accuracy for single-label text classification), then round, trainer,
+    training data, parent, examples, seed, seconds, created and, last, the training-data hash (the scores come
+    first so that a narrow window still shows them)."""
     by_model: dict[str, dict] = {}
     cols: list[str] = []
     for s in sorted(scores, key=lambda s: (s["gold"], s["version"])):
@@ -239,20 +277,21 @@ def model_rows(models: list[dict], scores: list[dict] = ()) -> list[dict]:
     rows = []
     for m in models:
         kind = m.get("kind") or "trained"
-        row = {"model": m["name"],
-               "trainer": m["trainer"] if kind == "trained" else f"external ({kind})",
-               "round": m["round"],
-               "training": ("cumulative" if (m.get("lineage") or {}).get("cumulative") else "this round only")
-               if kind == "trained" else "",
-               "parent": (m.get("lineage") or {}).get("parent") or "",
-               "examples": (m.get("counts") or {}).get("examples"),
-               "train hash": _short(m.get("train_hash")),
-               "seed": m.get("seed"),
-               "seconds": m.get("seconds"),
-               "created": str(m.get("created_at") or "")[:19],
-               "trained on gold": ", ".join(f"gold:{g} ({n})" for g, n in sorted((m.get("gold_overlap") or {}).items()))}
+        row = {"model": m["name"]}
         for col in cols:
             row[col] = by_model.get(m["name"], {}).get(col)
+        row |= {"round": m["round"],
+                "trainer": m["trainer"] if kind == "trained" else f"external ({kind})",
+                "training": ("cumulative" if (m.get("lineage") or {}).get("cumulative") else "this round only")
+                if kind == "trained" else "",
+                "parent": (m.get("lineage") or {}).get("parent") or "",
+                "examples": (m.get("counts") or {}).get("examples"),
+                "seed": m.get("seed"),
+                "seconds": m.get("seconds"),
+                "created": str(m.get("created_at") or "")[:19],
+                "trained on gold": ", ".join(f"gold:{g} ({n})"
+                                             for g, n in sorted((m.get("gold_overlap") or {}).items())),
+                "train hash": _short(m.get("train_hash"))}
         rows.append(row)
     return rows
 
@@ -418,6 +457,15 @@ def diff_counts(diff: list[dict], task: str, *, label: str | None = None) -> dic
     from evaluator.metrics.diff import count_kinds
 
     return count_kinds([r for r in diff if label is None or label in r["labels"]], task)
+
+
+def diff_kinds_key(counts: dict[str, int], kinds: Iterable[str]) -> str:
+    """The widget key of the Kind filter: it changes whenever a chip's text (kind and count) changes.
+
+    >>> diff_kinds_key({"gained": 3, "lost": 0}, ["gained", "lost"])
+    'eval.diff_kinds.gained3.lost0'
+    """
+    return "eval.diff_kinds." + ".".join(f"{k}{counts[k]}" for k in kinds)
 
 
 #: how the "each model against the previous one" table words a verdict

@@ -21,7 +21,7 @@ def _jsonl(rows) -> bytes:
 
 
 def _upload(at, name: str, data: bytes) -> None:
-    at.file_uploader(key="data.upload").upload(name, data, "application/octet-stream")
+    at.file_uploader[0].upload(name, data, "application/octet-stream")
     at.run()
 
 
@@ -55,6 +55,10 @@ def test_same_upload_twice_is_reported_as_already_imported(app, demo_ws):
     at.number_input(key="data.round").set_value(9)
     at.button(key="data.import").click()
     at.run()
+    assert at.number_input(key="data.round").value == 10  # moved on to the next free round
+    assert at.button(key="data.import").disabled  # and the uploader is empty: a second click adds nothing
+    _upload(at, "extra.jsonl", _jsonl(GOOD))
+    at.number_input(key="data.round").set_value(9)  # the same file into the same round again
     at.button(key="data.import").click()
     at.run()
     no_exception(at)
@@ -111,7 +115,7 @@ def test_preview_shows_spans_inline(app, demo_ws):
     at.run()
     no_exception(at)
     records = load_records(demo_ws, "gold:demo-test", answers=None)
-    table = at.dataframe[-1].value
+    [table] = [d.value for d in at.dataframe if "text" in d.value.columns]
     assert len(table) == min(50, len(records))
     first = records[0]
     s = first.spans[0]

@@ -18,16 +18,9 @@ MODELS = ["round-1-crf-ner", "round-2-crf-ner", "round-3-crf-ner"]
 @pytest.fixture(scope="module")
 def trained_path(tmp_path_factory):
     """The NER demo workspace with crf-ner models of rounds 1, 2 and 3 (about 1 s of training)."""
-    from evaluator.demo import build_demo
-    from evaluator.models import train_round
-    from evaluator.workspace import open_workspace
+    from tests.training.helpers import demo_with_models
 
-    path = tmp_path_factory.mktemp("evaluate") / "demo"
-    build_demo(path)
-    ws = open_workspace(path)
-    for k in (1, 2, 3):
-        train_round(ws, k, trainer="crf-ner")
-    return path
+    return demo_with_models(tmp_path_factory.mktemp("evaluate") / "demo")
 
 
 @pytest.fixture
@@ -104,7 +97,8 @@ def test_example_diff_filters(app, trained):
     lost = sum(r["kind"] == "lost" for r in diff)
     table = at.dataframe[-1].value
     assert (table["kind"] == "gained").sum() == gained and (table["kind"] == "lost").sum() == lost
-    at.multiselect(key="eval.diff_kinds").set_value(["gained"])
+    [kind] = [m for m in at.multiselect if m.label == "Kind"]
+    kind.set_value(["gained"])
     at.selectbox(key="eval.diff_label").set_value("ORG")
     at.run()
     no_exception(at)

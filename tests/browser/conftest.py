@@ -116,12 +116,17 @@ def page(browser, app_url):
     context.close()
 
 
-_RUNNING = ("() => !document.querySelector(\"[data-testid='stStatusWidgetRunningIcon'], "
-            "[data-testid='stStatusWidgetRunningManIcon']\")")
+# The toolbar's running icon is not drawn with client.toolbarMode = "minimal"; the app root's script state is
+# (Streamlit sets it for its own end-to-end tests): idle is "notRunning" (or a compilation error).
+_RUNNING = ("() => { const app = document.querySelector(\"[data-testid='stApp']\");"
+            " const state = app && app.getAttribute('data-test-script-state');"
+            " return (state === 'notRunning' || state === 'compilationError')"
+            " && !document.querySelector(\"[data-testid='stStatusWidgetRunningIcon'], "
+            "[data-testid='stStatusWidgetRunningManIcon']\"); }")
 
 
 def wait_until_idle(pg) -> None:
-    """Wait until Streamlit has finished running the script: the running indicator is absent three times in a
+    """Wait until Streamlit has finished running the script: the app's script state is idle three times in a
     row, 250 ms apart (a rerun can start a moment after an interaction)."""
     pg.wait_for_selector("[data-testid='stAppViewContainer']")
     for _ in range(3):
