@@ -78,9 +78,9 @@ def test_a_worse_model_regressed_and_fails_the_gate(ws, rep, cli_runner):
     assert step["runs_b"] == ["round-4-only-crf-ner"]
     r = cli_runner("gate", "--gold", "drugs", "--baseline", "round-3-crf-ner", "--candidate", "round-4-only-crf-ner",
                    "--resamples", RESAMPLES, "--workspace", ws.path)
-    assert r.exit_code == 1 and r.output.startswith("FAIL: round-4-only-crf-ner is significantly worse than "
+    assert r.exit_code == 1 and r.stdout.startswith("FAIL: round-4-only-crf-ner is significantly worse than "
                                                     "round-3-crf-ner on gold:drugs"), r.output
-    assert len(r.output.strip().splitlines()) == 1 and "artifact comparison" in r.output
+    assert len(r.stdout.strip().splitlines()) == 1 and "artifact comparison" in r.stdout
     ok = cli_runner("gate", "--gold", "drugs", "--baseline", "round-1-crf-ner", "--candidate", "round-3-crf-ner",
                     "--resamples", RESAMPLES, "--min-delta", "0.05", "--workspace", ws.path, "--json")
     assert ok.exit_code == 0, ok.output
@@ -97,7 +97,7 @@ def test_a_model_against_itself_is_inconclusive(ws, cli_runner):
     assert res["verdict"] == "inconclusive" and res["delta"] == 0
     same = cli_runner("gate", "--gold", "drugs", "--baseline", "round-3-crf-ner", "--candidate", "round-3-crf-ner",
                       "--resamples", RESAMPLES, "--workspace", ws.path)
-    assert same.exit_code == 0 and same.output.startswith("PASS: ") and "not significantly worse" in same.output
+    assert same.exit_code == 0 and same.stdout.startswith("PASS: ") and "not significantly worse" in same.output
     strict = cli_runner("gate", "--gold", "drugs", "--baseline", "round-3-crf-ner", "--candidate", "round-3-crf-ner",
                         "--resamples", RESAMPLES, "--min-delta", "0.01", "--workspace", ws.path)
     assert strict.exit_code == 1 and "did not improve" in strict.output
