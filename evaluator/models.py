@@ -166,7 +166,9 @@ def _parents(rows: list) -> dict[int, int | None]:
             out[r["id"]] = None
             continue
         top = max(p["round"] for p in same)
-        out[r["id"]] = max((p for p in same if p["round"] == top), key=lambda p: (p["created_at"] or "", p["id"]))["id"]
+        # the run of the same seed when there is one, else the newest run of that round
+        out[r["id"]] = max((p for p in same if p["round"] == top),
+                           key=lambda p: (p["seed"] == r["seed"], p["created_at"] or "", p["id"]))["id"]
     return out
 
 

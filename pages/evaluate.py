@@ -4,8 +4,10 @@ import pandas as pd
 import streamlit as st
 
 import ui
+from evaluator.models import candidate_key
 from evaluator.scoring.compare import compare_to_previous, format_p, headline_p
 from evaluator.scoring.evaluate import evaluate_models
+from evaluator.scoring.iterations import compare_rounds
 from evaluator.stats import DEFAULT_RESAMPLES, DEFAULT_SEED
 from ui import cache, render
 from ui.progress import running
@@ -89,6 +91,9 @@ if len(names) < 2:
 # default pair: the latest iteration (B) against its previous round of the same trainer (A)
 parents = {m["name"]: (m.get("lineage") or {}).get("parent") for m in models}
 default_b = next((n for n in reversed(names) if parents.get(n) in names), names[-1])
+by_name = {m["name"]: m for m in models}
+if candidate_key(by_name.get(default_b) or {}) is not None:  # the first run (lowest seed) of that round
+    default_b = next(n for n in names if candidate_key(by_name.get(n) or {}) == candidate_key(by_name[default_b]))
 default_a = parents.get(default_b) if parents.get(default_b) in names else names[names.index(default_b) - 1]
 c1, c2 = st.columns(2)
 model_a = c1.selectbox("Model A (baseline)", names, index=names.index(default_a), key="eval.model_a",
@@ -97,6 +102,31 @@ model_b = c2.selectbox("Model B (candidate)", names, index=names.index(default_b
 if model_a == model_b:
     st.info("Pick two different models.")
     st.stop()
+
+# the iteration verdict: A's and B's rounds compared over all the runs of their candidate (one run per round
+# cannot tell new data from a lucky seed)
+family = render.same_family(by_name.get(model_a), by_name.get(model_b))
+if family is not None:
+    trainer_, overrides, cumulative, (round_a, round_b) = family
+    st.markdown(f"**Did round {round_b} make `{trainer_}` better than round {round_a}?** (every run of each round)")
+    with running(f"comparing round {round_b} with round {round_a} over all their runs") as progress:
+        it = ui.call(compare_rounds, ws, gold, trainer=trainer_, config=overrides or None, cumulative=cumulative,
+                     pairs=[(round_a, round_b)], progress=progress, **settings)
+    if it is not None:
+        step = it["steps"][0]
+        head, *rest = step["sentences"]
+        {"improved": st.success, "regressed": st.error}.get(step["verdict"], st.info)(render.escape_md(head))
+        for sentence in rest:
+            st.markdown(f"- {render.escape_md(sentence)}")
+        run_rows = render.run_rows(evals, models, trainer=trainer_, overrides=overrides, cumulative=cumulative)
+        if run_rows:
+            st.altair_chart(render.runs_chart(run_rows), width="stretch")
+            st.caption("Dots: each run (seed) of a round's candidate scored on the gold set; bar: their mean. Train "
+                       "more seeds on the **Train** page (Runs) or with `evaluator train --round N --seeds 3`.")
+    st.markdown("**About these two model files** (artifacts: whether this file beats that one, not the round)")
+else:
+    st.caption("The iteration verdict (rounds compared over all their runs) needs A and B to be models of the same "
+               "trainer and config on different rounds; below is the comparison of the two model files.")
 res = ui.call(cache.comparison, ws, gold, model_a, model_b, **settings)
 if res is None:
     st.stop()

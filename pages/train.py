@@ -7,7 +7,7 @@ import streamlit as st
 
 import ui
 from evaluator import jobs
-from evaluator.models import free_name, run_name, train_round
+from evaluator.models import free_name, run_name, train_round, train_runs
 from evaluator.scoring.curves import learning_curve
 from evaluator.training import default_trainer, list_trainers
 from ui import cache, render
@@ -54,7 +54,10 @@ def show_finished(job: jobs.Job) -> None:
     snap = job.snapshot()
     res = snap["result"]
     with st.container(border=True):
-        if snap["state"] == "done" and job.kind == "train":
+        if snap["state"] == "done" and job.kind == "train" and "runs" in (res or {}):
+            st.success(f"{render.escape_md(res['message'])} Compare rounds over all their runs on the **Evaluate** "
+                       "page.")
+        elif snap["state"] == "done" and job.kind == "train":
             st.success(f"Trained **{render.escape_md(res['name'])}** in {res['seconds']:.1f} s on "
                        f"{res['counts']['examples']} examples ({res['trainer']}, seed {res['seed']}, training-data "
                        f"hash `{res['train_hash'][:12]}`). Score it on the **Evaluate** page.")
@@ -110,7 +113,7 @@ if not rounds:
 else:
     models = ui.call(cache.models, ws) or []
     existing = {m["name"] for m in models}
-    c1, c2, c3, c4 = st.columns([1, 2, 2, 1])
+    c1, c2, c3, c4, c5 = st.columns([1, 2, 2, 1, 1])
     if st.session_state.get("train.round") not in rounds:
         st.session_state.pop("train.round", None)
     # "Train this round" on the Label page sets train.round; no default index then (Streamlit would log a warning)
@@ -122,6 +125,10 @@ else:
     trainer = c3.selectbox("Trainer", names, index=names.index(default_trainer(ws.task)) if default_trainer(ws.task)
                            in names else 0, key="train.trainer")
     seed = int(c4.number_input("Seed", min_value=0, value=0, step=1, key="train.seed"))
+    n_runs = int(c5.number_input("Runs", min_value=1, max_value=10, value=1, step=1, key="train.runs",
+                                 help="Train this many seeds (from the seed on), one model each, so that the "
+                                      "Evaluate page can tell what the round did from the luck of a seed. Runs "
+                                      "that exist are kept; a deterministic trainer is trained once."))
     st.caption(f"`{trainer}`: {trainers[trainer].description}")
     base_name = run_name(render.default_model_name(rnd, trainer, cumulative=cumulative), seed)
     default_name = ui.call(free_name, ws, base_name) or base_name  # never one that is taken
@@ -131,7 +138,7 @@ else:
                                    placeholder='{"training.max_steps": 500}',
                                    help="Merged into the trainer's default config and stored with the model.")
     name = typed or default_name
-    taken = name in existing
+    taken = name in existing and n_runs == 1  # several runs keep the runs that exist
     if taken:
         st.warning(f"A model named `{name}` exists already: call this one `{ui.call(free_name, ws, name)}` (under "
                    "**Advanced**), or delete the existing model below.")
@@ -145,9 +152,16 @@ else:
         if config is None and config_text.strip():
             st.stop()  # the error is shown
         # in a process of its own: the model is then the one `evaluator train` makes (jobs.in_own_process)
-        seen.add(jobs.start_job("train", jobs.in_own_process(train_round), ws, rnd, trainer=trainer, seed=seed,
-                                cumulative=cumulative, config=config, name=name, title=f"Training {name}",
-                                meta=META).id)
+        if n_runs > 1:
+            seeds = list(range(seed, seed + n_runs))
+            base = typed or render.default_model_name(rnd, trainer, cumulative=cumulative)
+            seen.add(jobs.start_job("train", jobs.in_own_process(train_runs), ws, rnd, seeds=seeds, trainer=trainer,
+                                    cumulative=cumulative, config=config, name=base,
+                                    title=f"Training {base} with seeds {seeds[0]}..{seeds[-1]}", meta=META).id)
+        else:
+            seen.add(jobs.start_job("train", jobs.in_own_process(train_round), ws, rnd, trainer=trainer, seed=seed,
+                                    cumulative=cumulative, config=config, name=name, title=f"Training {name}",
+                                    meta=META).id)
         st.rerun()
 
 # ------------------------------------------------------------------------------------------------ models

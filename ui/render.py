@@ -1,6 +1,8 @@
 """Pure helpers that turn library results into what pages show (no streamlit import; unit-testable)."""
 from __future__ import annotations
 
+import json
+
 import re
 from typing import Iterable
 
@@ -466,6 +468,48 @@ def diff_kinds_key(counts: dict[str, int], kinds: Iterable[str]) -> str:
     'eval.diff_kinds.gained3.lost0'
     """
     return "eval.diff_kinds." + ".".join(f"{k}{counts[k]}" for k in kinds)
+
+
+def same_family(a: dict | None, b: dict | None) -> tuple | None:
+    """(trainer, config overrides, cumulative, (round of A, round of B)) when A and B are trained models of one
+    candidate family (trainer, overrides, round mode) on different rounds, else None."""
+    if not a or not b or a.get("kind") != "trained" or b.get("kind") != "trained":
+        return None
+    ca, cb = a.get("config") or {}, b.get("config") or {}
+    key = lambda m, c: (m["trainer"], json.dumps(c.get("overrides") or {}, sort_keys=True),  # noqa: E731
+                        bool(c.get("cumulative", True)))
+    if key(a, ca) != key(b, cb) or a.get("round") is None or b.get("round") is None or a["round"] == b["round"]:
+        return None
+    return a["trainer"], ca.get("overrides") or {}, bool(ca.get("cumulative", True)), (a["round"], b["round"])
+
+
+def run_rows(evals: list[dict], models: list[dict], *, trainer: str, overrides: dict, cumulative: bool) -> list[dict]:
+    """One row per run of the family's candidates that has a score: round, model, seed, F1 (points)."""
+    f1 = {e["model"]: (e.get("micro") or {}).get("f1") for e in evals}
+    want = json.dumps(overrides or {}, sort_keys=True)
+    rows = []
+    for m in models:
+        cfg = m.get("config") or {}
+        if (m.get("kind") == "trained" and m["trainer"] == trainer and m.get("round") is not None
+                and bool(cfg.get("cumulative", True)) == cumulative
+                and json.dumps(cfg.get("overrides") or {}, sort_keys=True) == want and f1.get(m["name"]) is not None):
+            rows.append({"round": m["round"], "model": m["name"], "seed": m.get("seed"), "f1": 100 * f1[m["name"]]})
+    return rows
+
+
+def runs_chart(rows: list[dict]):
+    """Altair: the F1 of every run as a dot per round, and the mean of each round as a tick."""
+    import altair as alt
+    import pandas as pd
+
+    data = pd.DataFrame(rows)
+    x = alt.X("round:O", title="round")
+    y = alt.Y("f1:Q", title="F1 on the gold set (points)", scale=alt.Scale(zero=False))
+    dots = alt.Chart(data).mark_circle(size=70, opacity=0.7).encode(
+        x=x, y=y, tooltip=["model", "seed", alt.Tooltip("f1:Q", format=".1f")])
+    mean = alt.Chart(data).mark_tick(thickness=3, size=30, color="black").encode(
+        x=x, y=alt.Y("mean(f1):Q"), tooltip=[alt.Tooltip("mean(f1):Q", format=".1f", title="mean F1")])
+    return alt.layer(dots, mean).properties(height=220)
 
 
 #: how the "each model against the previous one" table words a verdict

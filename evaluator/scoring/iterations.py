@@ -144,16 +144,16 @@ def compare_candidates(ws: Workspace, gold: str, runs_a: Sequence[dict[str, Any]
                 "alpha": float(alpha)}
     info, gold_recs = gold_data if gold_data is not None else gold_records(ws, gold, version=version)
     groups, unit_used = resampling_groups(gold_recs, settings["unit"])
-    scored = score_runs(ws, gold, [*runs_a, *runs_b], gold_data=(info, gold_recs), settings=settings, scored=scored,
-                        progress=progress, cancel=cancel)
-    report(progress, len(scored), None, f"{runs_b[0]['name']} against {runs_a[0]['name']}")
     deterministic = all((m["config"] or {}).get("deterministic") for m in [*runs_a, *runs_b])
     key = result_key({"kind": "iteration", "gold_hash": info["gold_hash"], "settings": settings,
                       "a": sorted(m["artifact_hash"] for m in runs_a),
                       "b": sorted(m["artifact_hash"] for m in runs_b), "deterministic": deterministic})
     hit = get_result(ws, "iteration", key)
     res = hit.payload
-    if res is None:
+    if res is None:  # the runs are scored only when the comparison is not stored yet
+        scored = score_runs(ws, gold, [*runs_a, *runs_b], gold_data=(info, gold_recs), settings=settings,
+                            scored=scored, progress=progress, cancel=cancel)
+        report(progress, len(scored), None, f"{runs_b[0]['name']} against {runs_a[0]['name']}")
         res = compare_runs([scored[m["name"]] for m in runs_a], [scored[m["name"]] for m in runs_b],
                            resamples=settings["resamples"], seed=settings["seed"], groups=groups,
                            alpha=alpha, stochastic=not deterministic, unit=unit_used)

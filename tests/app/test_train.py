@@ -252,3 +252,15 @@ def test_render_helpers_for_the_page():
     assert rows[0]["train hash"] == "abcdef012345" and rows[0]["F1 test v2"] == 0.5 and rows[0]["examples"] == 9
     assert rows[1]["trainer"] == "external (predictions)" and rows[1]["F1 test v2"] is None
     assert "F1 test v1" not in rows[1]  # a stale evaluation (the gold set changed since) is not shown
+
+
+def test_several_runs_from_the_page(app, demo_ws):
+    """Runs = 2 trains one model per seed (the candidate's runs); CRF is found deterministic and trained once."""
+    at = app("pages/train.py")
+    at.number_input(key="train.runs").set_value(2)
+    _train_in_page(at, demo_ws, round=2)
+    [job] = jobs.list_jobs(meta=_meta(demo_ws))
+    assert job.state == "done", job.error
+    assert job.result["deterministic"] and [m["name"] for m in job.result["runs"]] == ["round-2-crf-ner"]
+    assert [m["name"] for m in list_models(demo_ws)] == ["round-2-crf-ner"]
+    assert any("deterministic" in t for t in texts(at, "success"))
