@@ -62,6 +62,8 @@ examples = sa.Table(
     sa.Column("position", sa.Integer, nullable=False),
     sa.Column("text", sa.Text, nullable=False),
     sa.Column("input_hash", sa.String(32), nullable=False, index=True),
+    # the leakage guard's second key: letters and digits of the normalized text (030_leakage_keys)
+    sa.Column("loose_hash", sa.String(32), index=True),
     sa.Column("tokens", JSONText),  # [[start, end], ...]
     sa.Column("meta", JSONText),
     sa.Column("import_id", sa.Integer, sa.ForeignKey("imports.id", ondelete="SET NULL")),
@@ -149,9 +151,30 @@ def _m001_initial(conn: Connection) -> None:
     )
 
 
+def _m030_leakage_keys(conn: Connection) -> None:
+    """Leakage guard keys that Unicode cannot fool: ``examples.loose_hash`` (letters and digits only) and both
+    keys recomputed with NFKC, format characters dropped and confusables folded (:func:`records.guard_keys`)."""
+    from evaluator.records import guard_keys
+
+    columns = {c["name"] for c in sa.inspect(conn).get_columns("examples")}
+    if "loose_hash" not in columns:  # (a database made by 001 from today's tables has it already)
+        conn.execute(sa.text("ALTER TABLE examples ADD COLUMN loose_hash VARCHAR(32)"))
+        conn.execute(sa.text("CREATE INDEX ix_examples_loose_hash ON examples (loose_hash)"))
+    last = 0
+    while True:
+        rows = conn.execute(sa.text("SELECT id, text FROM examples WHERE id > :last ORDER BY id LIMIT 5000"),
+                            {"last": last}).all()
+        if not rows:
+            break
+        conn.execute(sa.text("UPDATE examples SET input_hash = :h, loose_hash = :l WHERE id = :id"),
+                     [{"id": i, "h": h, "l": l} for i, (h, l) in ((i, guard_keys(t)) for i, t in rows)])
+        last = rows[-1][0]
+
+
 #: Ordered, named migrations. Append only.
 MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
     ("001_initial", _m001_initial),
+    ("030_leakage_keys", _m030_leakage_keys),
 ]
 
 
@@ -192,6 +215,7 @@ def migrate(engine: Engine) -> list[str]:
     """Apply pending migrations in order; return the names applied."""
     applied: list[str] = []
     with engine.begin() as conn:
+        lock_for_writing(conn)  # two processes opening a new workspace at once: the second waits, then sees it
         schema_migrations.create(conn, checkfirst=True)
         done = {r[0] for r in conn.execute(sa.select(schema_migrations.c.name))}
         unknown = sorted(done - {name for name, _ in MIGRATIONS})

@@ -14,10 +14,11 @@ import numpy as np
 import sqlalchemy as sa
 
 from evaluator import db
-from evaluator.errors import AlreadyExistsError, ConfigError, IntegrityError, NotFoundError
+from evaluator.errors import AlreadyExistsError, ConfigError, NotFoundError
 from evaluator.records import Record
-from evaluator.store import (Target, assert_writable, check_gold_name, collection_counts, collection_row, content_hash,
-                             get_collection, records_for)
+from evaluator.records import guard_keys
+from evaluator.store import (Target, check_frozen_content, check_gold_name, collection_counts, collection_row,
+                             content_hash, get_collection, is_frozen, overlapping, records_for)
 from evaluator.workspace import Workspace
 
 
@@ -28,7 +29,7 @@ def list_gold(ws: Workspace) -> list[dict]:
     with ws.engine.connect() as conn:
         for row in conn.execute(sa.select(c).where(c.c.kind == "gold").order_by(c.c.name, c.c.version)).mappings():
             n, answers, _ = collection_counts(conn, row["id"], ws.task)
-            out.append({"name": row["name"], "version": row["version"], "frozen": bool(row["frozen_at"]),
+            out.append({"name": row["name"], "version": row["version"], "frozen": is_frozen(row),
                         "frozen_at": row["frozen_at"], "content_hash": row["content_hash"],
                         "examples": n, "accepted": answers.get("accept", 0),
                         "created_at": row["created_at"], "note": row["note"]})
@@ -44,10 +45,17 @@ def _row(conn, name: str, version: int | None):
 
 
 def freeze(ws: Workspace, name: str, *, version: int | None = None) -> dict:
-    """Freeze the latest (or given) version: store its content hash; later writes fail."""
+    """Freeze the latest (or given) version: store its content hash; later writes fail.
+
+    Takes the workspace write lock first (:func:`evaluator.db.lock_for_writing`), as imports do, so an import
+    into the set either commits before the hash is computed or sees the set frozen and writes nothing.
+    """
     with ws.engine.begin() as conn:
+        db.lock_for_writing(conn)
         row = _row(conn, name, version)
-        if row["frozen_at"]:
+        if is_frozen(row):
+            recs = records_for(conn, row["id"], answers=None)
+            check_frozen_content(row, recs, doing="freeze it again")
             return {"name": name, "version": row["version"], "content_hash": row["content_hash"],
                     "frozen_at": row["frozen_at"], "already_frozen": True}
         recs = records_for(conn, row["id"], answers=None)
@@ -62,19 +70,13 @@ def freeze(ws: Workspace, name: str, *, version: int | None = None) -> dict:
 
 
 def verify(ws: Workspace, name: str, *, version: int | None = None) -> dict:
-    """Recompute the content hash of a frozen version; raise IntegrityError on a mismatch."""
+    """Recompute the content hash of a frozen version (one with a stored hash); raise IntegrityError on a
+    mismatch."""
     with ws.engine.connect() as conn:
         row = _row(conn, name, version)
         recs = records_for(conn, row["id"], answers=None)
-    actual = content_hash(recs)
-    if not row["frozen_at"]:
-        return {"name": name, "version": row["version"], "frozen": False, "content_hash": actual, "ok": True}
-    if actual != row["content_hash"]:
-        raise IntegrityError(
-            f"gold:{name} version {row['version']} was changed after it was frozen "
-            f"(stored hash {row['content_hash'][:12]}, actual {actual[:12]}).",
-            hint="scores on it are not comparable; restore the database from a backup or create a new version")
-    return {"name": name, "version": row["version"], "frozen": True, "content_hash": actual, "ok": True}
+    actual = check_frozen_content(row, recs, doing="use it")
+    return {"name": name, "version": row["version"], "frozen": is_frozen(row), "content_hash": actual, "ok": True}
 
 
 def gold_records(ws: Workspace, name: str, *, version: int | None = None) -> tuple[dict, list[Record]]:
@@ -86,13 +88,7 @@ def gold_records(ws: Workspace, name: str, *, version: int | None = None) -> tup
     with ws.engine.connect() as conn:
         row = dict(_row(conn, name, version))
         every = records_for(conn, row["id"], answers=None)
-    actual = content_hash(every)
-    if row["frozen_at"] and actual != row["content_hash"]:
-        raise IntegrityError(
-            f"gold:{name} version {row['version']} does not match its frozen content hash "
-            f"(stored {row['content_hash'][:12]}, actual {actual[:12]}).",
-            hint="do not evaluate on it; restore it or create a new version")
-    row["gold_hash"] = actual
+    row["gold_hash"] = check_frozen_content(row, every, doing="evaluate on it")
     return row, [r for r in every if r.answer == "accept"]
 
 
@@ -100,15 +96,17 @@ def new_version(ws: Workspace, name: str, *, note: str | None = None) -> dict:
     """Copy the latest version of a gold set (examples and latest annotations) into version N+1, open for edits."""
     e, a = db.examples, db.annotations
     with ws.engine.begin() as conn:
+        db.lock_for_writing(conn)
         row = _row(conn, name, None)
         recs = records_for(conn, row["id"], answers=None)
+        check_frozen_content(row, recs, doing="copy it into a new version")
         version = row["version"] + 1
         cid = conn.execute(db.collections.insert().values(kind="gold", name=name, version=version, note=note,
                                                           created_at=db.utcnow())).inserted_primary_key[0]
         now = db.utcnow()
         for i, r in enumerate(recs):
             ex_id = conn.execute(e.insert().values(
-                collection_id=cid, position=i, text=r.text, input_hash=r.input_hash,
+                collection_id=cid, position=i, text=r.text, input_hash=r.input_hash, loose_hash=r.loose_hash,
                 tokens=[[t.start, t.end] for t in r.tokens] if r.tokens is not None else None,
                 meta=r.meta or None, created_at=now)).inserted_primary_key[0]
             if r.answer in ("accept", "reject", "ignore"):
@@ -156,8 +154,8 @@ def split(ws: Workspace, *, source: str, fraction: float, seed: int, name: str) 
         if not chosen:
             raise ConfigError("The split selected no examples.", hint="use a larger --fraction")
         # every copy of a chosen text goes to gold, so no duplicate stays behind in training
-        hashes = {r.input_hash for r in chosen}
-        move_ids = [r.id for r in recs if r.input_hash in hashes]
+        hashes = {k for r in chosen for k in guard_keys(r.text)}
+        move_ids = [r.id for r in overlapping(recs, hashes)]
         cid = conn.execute(db.collections.insert().values(
             kind="gold", name=name, version=1, created_at=db.utcnow(),
             note=f"split from {source}: fraction {fraction}, seed {seed}")).inserted_primary_key[0]

@@ -18,9 +18,9 @@ import sqlalchemy as sa
 from evaluator import db
 from evaluator.errors import ConfigError, InputFormatError, LeakageError, ValidationError
 from evaluator.formats import ReadOptions, detect_format, get_format
-from evaluator.records import Record
-from evaluator.store import (Target, assert_writable, collection_row, gold_hashes, get_collection, parse_target,
-                             records_for, train_hashes)
+from evaluator.records import Record, guard_keys
+from evaluator.store import (Target, assert_writable, check_frozen_content, collection_row, gold_hashes,
+                             get_collection, parse_target, records_for, train_hashes)
 from evaluator.workspace import Workspace
 
 Progress = Callable[[float, str], None]
@@ -139,7 +139,8 @@ def import_file(ws: Workspace, path: str | Path, *, into: str | Target, format: 
             guard = gold_hashes(conn)
             where = f"in {path.name}"
             what = "a gold set"
-        overlap = [r for r in records if r.input_hash in guard]
+        keys = {id(r): guard_keys(r.text) for r in records}  # (input_hash, loose_hash), computed once
+        overlap = [r for r in records if not guard.isdisjoint(keys[id(r)])]
         if overlap and not skip_gold_overlap:
             if target.kind == "gold":
                 raise LeakageError(len(overlap), [r.text for r in overlap], where=f"{where} (already in {what}; "
@@ -148,7 +149,7 @@ def import_file(ws: Workspace, path: str | Path, *, into: str | Target, format: 
             raise LeakageError(len(overlap), [r.text for r in overlap], where=where,
                                hint="pass --skip-gold-overlap to import the rest and leave these out")
         if overlap:
-            keep = [r for r in records if r.input_hash not in guard]
+            keep = [r for r in records if guard.isdisjoint(keys[id(r)])]
             report["skipped_gold_overlap"] = len(records) - len(keep)
             report["skipped_because"] = f"their text is already in {what}"
             report["skipped_examples"] = [r.text[:80] for r in overlap[:5]]
@@ -164,7 +165,7 @@ def import_file(ws: Workspace, path: str | Path, *, into: str | Target, format: 
         dups = {t: n for t, n in exact.items() if n > 1}
         report["duplicates_in_file"] = sum(n - 1 for n in dups.values())
         report["duplicate_texts"] = len(dups)
-        report["duplicates_normalized"] = sum(n - 1 for n in Counter(r.input_hash for r in records).values())
+        report["duplicates_normalized"] = sum(n - 1 for n in Counter(keys[id(r)][0] for r in records).values())
         if dups:
             report["duplicate_examples"] = [t[:80] for t in list(dups)[:3]]
 
@@ -186,7 +187,8 @@ def import_file(ws: Workspace, path: str | Path, *, into: str | Target, format: 
         answers: Counter = Counter()
         for k in range(0, len(records), chunk):
             part = records[k:k + chunk]
-            ex_rows = [{"collection_id": cid, "position": start + k + i, "text": r.text, "input_hash": r.input_hash,
+            ex_rows = [{"collection_id": cid, "position": start + k + i, "text": r.text, "input_hash": keys[id(r)][0],
+                        "loose_hash": keys[id(r)][1],
                         "tokens": [[t.start, t.end] for t in r.tokens] if r.tokens is not None else None,
                         "meta": r.meta or None, "import_id": import_id, "created_at": now}
                        for i, r in enumerate(part)]
@@ -240,6 +242,7 @@ def export_records(ws: Workspace, source: str | Target, *, format: str, out: str
     with ws.engine.connect() as conn:
         row = get_collection(ws, target, conn=conn)
         every = records_for(conn, row["id"], answers=None)
+    check_frozen_content(row, every, doing="export it")  # a tampered frozen gold set is never written out
     # Prodigy JSONL keeps every answer; the other formats hold accepted annotations, plus texts without any
     # annotation when the format can mark them as such (Label Studio tasks without annotations, empty CSV
     # labels, ...).
@@ -281,9 +284,10 @@ def move_examples(ws: Workspace, example_ids: list[int], *, to: str | Target) ->
     with ws.engine.begin() as conn:
         db.lock_for_writing(conn)
         e = db.examples
-        rows = conn.execute(sa.select(e.c.id, e.c.text, e.c.input_hash).where(e.c.id.in_(example_ids))).all()
+        rows = conn.execute(sa.select(e.c.id, e.c.text, e.c.input_hash, e.c.loose_hash)
+                            .where(e.c.id.in_(example_ids))).all()
         gold = gold_hashes(conn)
-        leaked = [r.text for r in rows if r.input_hash in gold]
+        leaked = [r.text for r in rows if r.input_hash in gold or r.loose_hash in gold]
         if leaked:
             raise LeakageError(len(leaked), leaked, where=f"being moved into {target}",
                                hint="leave them in the pool or delete them")

@@ -11,8 +11,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from evaluator import db
-from evaluator.errors import ConfigError, FrozenError, LeakageError, NotFoundError
-from evaluator.records import Record, Span, Token
+from evaluator.errors import ConfigError, FrozenError, IntegrityError, LeakageError, NotFoundError
+from evaluator.records import Record, Span, Token, guard_keys
 from evaluator.workspace import Workspace
 
 
@@ -104,10 +104,29 @@ def get_collection(ws: Workspace, target: Target | str, *, create: bool = False,
         return _run(c)
 
 
+def is_frozen(row) -> bool:
+    """A gold-set version is frozen when it has a freeze time *or* a stored content hash (a cleared
+    ``frozen_at`` does not unfreeze it)."""
+    return bool(row["frozen_at"] or row["content_hash"])
+
+
 def assert_writable(row) -> None:
-    if row["frozen_at"]:
-        raise FrozenError(f"gold:{row['name']} version {row['version']} is frozen (since {row['frozen_at']}).",
+    if is_frozen(row):
+        since = f" (since {row['frozen_at']})" if row["frozen_at"] else " (its content hash is stored)"
+        raise FrozenError(f"gold:{row['name']} version {row['version']} is frozen{since}.",
                           hint=f"create a new version with: evaluator gold new-version {row['name']}")
+
+
+def check_frozen_content(row, records: Iterable[Record], *, doing: str) -> str:
+    """Recompute the content hash of a collection's records (every answer); for a frozen gold-set version,
+    raise :class:`~evaluator.errors.IntegrityError` when it differs from the stored one. Returns the hash."""
+    actual = content_hash(records)
+    if row["kind"] == "gold" and is_frozen(row) and actual != row["content_hash"]:
+        raise IntegrityError(
+            f"gold:{row['name']} version {row['version']} was changed after it was frozen (stored hash "
+            f"{(row['content_hash'] or 'none')[:12]}, actual {actual[:12]}); refusing to {doing}.",
+            hint="scores on it are not comparable; restore the database from a backup or create a new version")
+    return actual
 
 
 def records_for(conn: Connection, collection_id: int, *, answers: Iterable[str] | None = ("accept",)) -> list[Record]:
@@ -146,19 +165,33 @@ def load_records(ws: Workspace, target: Target | str, *, answers: Iterable[str] 
         return records_for(conn, row["id"], answers=answers)
 
 
-def gold_hashes(conn: Connection, *, exclude_collection: int | None = None) -> set[str]:
-    """input_hash of every example in any gold set version (frozen or not)."""
+def _guard_keys_of(conn: Connection, kind: str, exclude_collection: int | None = None) -> set[str]:
     e, c = db.examples, db.collections
-    q = sa.select(e.c.input_hash).join(c, c.c.id == e.c.collection_id).where(c.c.kind == "gold")
+    q = sa.select(e.c.input_hash, e.c.loose_hash).join(c, c.c.id == e.c.collection_id).where(c.c.kind == kind)
     if exclude_collection is not None:
         q = q.where(c.c.id != exclude_collection)
-    return {r[0] for r in conn.execute(q)}
+    keys: set[str] = set()
+    for h, loose in conn.execute(q):
+        keys.add(h)
+        if loose:
+            keys.add(loose)
+    return keys
+
+
+def gold_hashes(conn: Connection, *, exclude_collection: int | None = None) -> set[str]:
+    """The leakage-guard keys (:func:`~evaluator.records.guard_keys`: normalized text and letters-and-digits
+    hashes) of every example in any gold set version (frozen or not). Test records with :func:`overlapping`."""
+    return _guard_keys_of(conn, "gold", exclude_collection)
 
 
 def train_hashes(conn: Connection) -> set[str]:
-    e, c = db.examples, db.collections
-    q = sa.select(e.c.input_hash).join(c, c.c.id == e.c.collection_id).where(c.c.kind == "round")
-    return {r[0] for r in conn.execute(q)}
+    """The leakage-guard keys of every example in a training round (see :func:`gold_hashes`)."""
+    return _guard_keys_of(conn, "round")
+
+
+def overlapping(records: Iterable[Record], keys: set[str]) -> list[Record]:
+    """The records whose text matches ``keys`` (from :func:`gold_hashes` / :func:`train_hashes`) by either key."""
+    return [r for r in records if not keys.isdisjoint(guard_keys(r.text))]
 
 
 def rounds(conn: Connection) -> list[int]:
@@ -190,7 +223,7 @@ def training_records(ws: Workspace, *, round: int, cumulative: bool = True) -> l
         which = f"round {wanted[0]} has" if len(wanted) == 1 else f"rounds {wanted[0]}..{wanted[-1]} have"
         raise ConfigError(f"Nothing to train on: {which} {examples} example(s) but no accepted annotation.",
                           hint="import labeled data into the round (unlabeled texts belong in the pool)")
-    leaked = [r.text for r in records if r.input_hash in gold]
+    leaked = [r.text for r in overlapping(records, gold)]
     if leaked:
         raise LeakageError(len(leaked), leaked, where=f"in the training data of round {round}",
                            hint="remove them from the round, or re-import the round with --skip-gold-overlap")
@@ -225,9 +258,17 @@ def status(ws: Workspace) -> dict:
             elif col["kind"] == "round":
                 out["rounds"].append({"round": int(col["name"]), **info})
             else:
+                frozen = is_frozen(col)
+                intact = None
+                if frozen:  # recomputed on every status, so a changed frozen set shows up here too
+                    intact = content_hash(records_for(conn, col["id"], answers=None)) == col["content_hash"]
+                    if not intact:
+                        out.setdefault("problems", []).append(
+                            f"gold:{col['name']} version {col['version']} was changed after it was frozen "
+                            "(content hash mismatch): do not evaluate on it; restore it or create a new version")
                 out["gold_sets"].append({"name": col["name"], "version": col["version"],
-                                         "frozen": bool(col["frozen_at"]), "frozen_at": col["frozen_at"],
-                                         "content_hash": col["content_hash"], **info})
+                                         "frozen": frozen, "frozen_at": col["frozen_at"],
+                                         "content_hash": col["content_hash"], "intact": intact, **info})
         out["rounds"].sort(key=lambda r: r["round"])
     return out
 

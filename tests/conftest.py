@@ -1,4 +1,10 @@
-"""Shared fixtures: real data from ../shared/data, temporary workspaces, the CLI runner."""
+"""Shared fixtures: real data from ../shared/data, temporary workspaces, the CLI runner, PostgreSQL.
+
+Team mode: with ``$EVALUATOR_TEST_DB=postgresql`` (``make test-postgres``) every workspace a test creates or opens
+by folder gets its own fresh database on the PostgreSQL server (``$EVALUATOR_TEST_PG_URL``, else a throw-away
+cluster), so the whole suite runs against PostgreSQL. Tests that start the app or the CLI as a separate process
+still use SQLite there.
+"""
 from __future__ import annotations
 
 import os
@@ -19,6 +25,91 @@ def shared_data() -> Path:
             pytest.fail(msg + " (required when CI=true)")
         pytest.skip(msg)
     return SHARED_DATA
+
+
+TEAM_DB = os.environ.get("EVALUATOR_TEST_DB", "").lower()
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    """URL of a PostgreSQL server's ``postgres`` database: ``$EVALUATOR_TEST_PG_URL``, else a throw-away cluster
+    started for this test session. Skips without PostgreSQL binaries (fails under ``CI=true``)."""
+    pytest.importorskip("psycopg")
+    if os.environ.get("EVALUATOR_TEST_PG_URL"):
+        yield os.environ["EVALUATOR_TEST_PG_URL"]
+        return
+    from tests import pgcluster
+
+    cluster = pgcluster.start()
+    if cluster is None:
+        msg = "no PostgreSQL server binaries (apt-get install postgresql) and no $EVALUATOR_TEST_PG_URL"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(msg + " (required when CI=true)")
+        pytest.skip(msg)
+    try:
+        yield cluster.url
+    finally:
+        cluster.stop()
+
+
+@pytest.fixture
+def pg_database(pg_server):
+    """Factory: pg_database() -> the URL of a fresh, empty PostgreSQL database (dropped after the test)."""
+    from tests import pgcluster
+
+    made: list[str] = []
+
+    def make() -> str:
+        made.append(pgcluster.create_database(pg_server))
+        return made[-1]
+
+    yield make
+    _dispose_engines(made)
+    for url in made:
+        pgcluster.drop_database(url)
+
+
+def _dispose_engines(urls) -> None:
+    from evaluator import workspace
+
+    for url in urls:
+        engine = workspace._ENGINES.pop(url, None)
+        if engine is not None:
+            engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_kind(request):
+    """Run a test on SQLite and on PostgreSQL: yields a function ``url_for(folder) -> database URL or None``."""
+    if request.param == "sqlite":
+        yield lambda folder: None
+        return
+    make = request.getfixturevalue("pg_database")
+    yield lambda folder: make()
+
+
+@pytest.fixture(autouse=True)
+def _team_mode(request, monkeypatch):
+    """In team mode, a folder's workspace lives in its own PostgreSQL database (see the module docstring)."""
+    if TEAM_DB != "postgresql" or os.environ.get("EVALUATOR_DB_URL"):
+        yield
+        return
+    from evaluator import workspace
+
+    make = request.getfixturevalue("pg_database")
+    by_folder: dict[str, str] = {}
+    original = workspace._url_for
+
+    def url_for(path, db_url):
+        if db_url:
+            return original(path, db_url)
+        key = str(Path(path).resolve())
+        if key not in by_folder:
+            by_folder[key] = make()
+        return by_folder[key]
+
+    monkeypatch.setattr(workspace, "_url_for", url_for)
+    yield
 
 
 @pytest.fixture

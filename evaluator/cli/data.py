@@ -170,8 +170,14 @@ def status(ws, as_json):
             click.echo(f"round {r['round']}: {r['examples']} examples, {r['accepted']} accepted ({per(r['per_label'])})")
         for g in d["gold_sets"]:
             state = f"frozen {g['content_hash'][:12]}" if g["frozen"] else "open"
+            if g.get("intact") is False:
+                state += ", CHANGED AFTER FREEZE"
             click.echo(f"gold {g['name']} v{g['version']} ({state}): {g['examples']} examples ({per(g['per_label'])})")
     emit(s, as_json, human)
+    if s.get("problems"):  # a frozen gold set whose content hash no longer matches
+        for problem in s["problems"]:
+            click.echo(f"error: {problem}", err=True)
+        click.get_current_context().exit(2)
 
 
 @main.group()
