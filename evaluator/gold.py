@@ -10,11 +10,11 @@ from __future__ import annotations
 import random
 from collections import Counter, defaultdict
 
-import numpy as np
 import sqlalchemy as sa
 
 from evaluator import db
 from evaluator.errors import AlreadyExistsError, ConfigError, NotFoundError
+from evaluator.progress import Progress, part, report
 from evaluator.records import Record
 from evaluator.records import guard_keys
 from evaluator.store import (Target, check_frozen_content, check_gold_name, collection_counts, collection_row,
@@ -183,10 +183,12 @@ def _models_trained_on(ws: Workspace, src) -> list[str]:
     return [name for name, cfg in rows if k in ((cfg or {}).get("rounds") or [])]
 
 
-def leakage_report(ws: Workspace, *, threshold: float = 0.9, ngram: int = 3, limit: int = 200) -> dict:
-    """Exact overlaps (same normalized text) and near-duplicates (character n-gram Jaccard >= threshold)
-    between gold sets and training rounds / the pool."""
-    from sklearn.feature_extraction.text import CountVectorizer
+def leakage_report(ws: Workspace, *, threshold: float = 0.9, ngram: int = 3, limit: int = 200,
+                   progress: Progress | None = None, cancel=None) -> dict:
+    """Exact overlaps (the same text by either leakage-guard key: normalized text, or its letters and digits)
+    and near-duplicates (character n-gram Jaccard >= threshold, :func:`evaluator.neardup.near_duplicates`)
+    between gold sets and training rounds / the pool. Time and memory grow linearly with the workspace."""
+    from evaluator.neardup import near_duplicates, search_settings
 
     if not 0 < threshold <= 1:
         raise ConfigError(f"--threshold must be a Jaccard similarity above 0 and at most 1, got {threshold}.",
@@ -194,42 +196,41 @@ def leakage_report(ws: Workspace, *, threshold: float = 0.9, ngram: int = 3, lim
     if ngram < 1:
         raise ConfigError(f"The n-gram size must be at least 1, got {ngram}.", hint="the default is 3")
     e, c = db.examples, db.collections
+    report(progress, 0, 1, "reading texts")
     with ws.engine.connect() as conn:
-        rows = conn.execute(sa.select(e.c.id, e.c.text, e.c.input_hash, c.c.kind, c.c.name, c.c.version)
-                            .join(c, c.c.id == e.c.collection_id)).all()
+        rows = conn.execute(sa.select(e.c.id, e.c.text, e.c.input_hash, e.c.loose_hash, c.c.kind, c.c.name,
+                                      c.c.version).join(c, c.c.id == e.c.collection_id).order_by(e.c.id)).all()
     gold = [r for r in rows if r.kind == "gold"]
     other = [r for r in rows if r.kind != "gold"]
-    where = lambda r: "pool" if r.kind == "pool" else f"round:{r.name}" if r.kind == "round" else f"gold:{r.name}@{r.version}"
-    by_hash = defaultdict(list)
+    by_key: dict[str, list] = defaultdict(list)
     for r in other:
-        by_hash[r.input_hash].append(r)
-    exact = []
+        by_key[r.input_hash].append(r)
+        if r.loose_hash and r.loose_hash != r.input_hash:
+            by_key[r.loose_hash].append(r)
+    exact, same = [], set()
     for g in gold:
-        for o in by_hash.get(g.input_hash, []):
-            exact.append({"gold": where(g), "other": where(o), "text": g.text[:120]})
-    near = []
-    if gold and other:
-        from evaluator.records import normalize_text
-        vec = CountVectorizer(analyzer="char", ngram_range=(ngram, ngram), binary=True, lowercase=False,
-                              preprocessor=normalize_text, dtype=np.int32)
-        vec.fit([r.text for r in gold] + [r.text for r in other])
-        G = vec.transform([r.text for r in gold])
-        O = vec.transform([r.text for r in other])
-        gs = np.asarray(G.sum(axis=1)).ravel()
-        os_ = np.asarray(O.sum(axis=1)).ravel()
-        step = 2000
-        for k in range(0, G.shape[0], step):
-            inter = (G[k:k + step] @ O.T).tocoo()
-            union = gs[k + inter.row] + os_[inter.col] - inter.data
-            jac = np.where(union > 0, inter.data / np.maximum(union, 1), 0.0)
-            for i, j, s in zip(inter.row[jac >= threshold], inter.col[jac >= threshold], jac[jac >= threshold]):
-                g, o = gold[k + i], other[j]
-                if g.input_hash == o.input_hash:
-                    continue
-                near.append({"gold": where(g), "other": where(o), "similarity": round(float(s), 4),
-                             "gold_text": g.text[:120], "other_text": o.text[:120]})
-    near.sort(key=lambda x: -x["similarity"])
+        seen = set()
+        for key in (g.input_hash, g.loose_hash):
+            for o in by_key.get(key, []) if key else []:
+                if o.id not in seen:
+                    seen.add(o.id)
+                    same.add((g.id, o.id))
+                    exact.append({"gold": _where(g), "other": _where(o), "text": g.text[:120],
+                                  "other_text": o.text[:120]})
+    pairs = near_duplicates([g.text for g in gold], [o.text for o in other], threshold=threshold, ngram=ngram,
+                            progress=part(progress, start=0.05, size=0.95, total=1), cancel=cancel)
+    near = [{"gold": _where(gold[p.left]), "other": _where(other[p.right]), "similarity": round(p.similarity, 4),
+             "gold_text": gold[p.left].text[:120], "other_text": other[p.right].text[:120]}
+            for p in pairs if (gold[p.left].id, other[p.right].id) not in same]
+    report(progress, 1, 1, "")
     return {"exact_overlaps": len(exact), "near_duplicates": len(near), "threshold": threshold, "ngram": ngram,
-            "exact": exact[:limit], "near": near[:limit],
+            "search": search_settings(threshold, len(gold) * len(other)), "gold_examples": len(gold),
+            "other_examples": len(other), "exact": exact[:limit], "near": near[:limit],
             "ok": not exact, "message": ("no gold text appears in training data or the pool" if not exact else
                                           f"{len(exact)} gold example(s) also appear outside gold")}
+
+
+def _where(r) -> str:
+    if r.kind == "pool":
+        return "pool"
+    return f"round:{r.name}" if r.kind == "round" else f"gold:{r.name}@{r.version}"

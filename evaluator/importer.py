@@ -118,6 +118,9 @@ def import_file(ws: Workspace, path: str | Path, *, into: str | Target, format: 
         snapped += int(r.meta.pop("_snapped", 0) or 0)
 
     if progress:
+        progress(0.2, "looking for near-duplicates of gold texts")
+    near = near_duplicate_warning(ws, records, target)
+    if progress:
         progress(0.3, "checking the leakage guard")
     with ws.engine.begin() as conn:
         db.lock_for_writing(conn)  # a concurrent import waits, then sees this one's rows (guard, "already imported")
@@ -206,7 +209,7 @@ def import_file(ws: Workspace, path: str | Path, *, into: str | Target, format: 
             if progress:
                 progress(0.3 + 0.7 * min(1.0, (k + chunk) / len(records)), f"writing {min(k + chunk, len(records))}/{len(records)}")
         report.update(examples=len(records), annotations=answers.get("accept", 0), answers=dict(answers),
-                      snapped=snapped)
+                      snapped=snapped, **near)
         if task == "ner":
             report["spans_per_label"] = dict(sorted(_labels_in(records, task).items()))
             report["spans"] = sum(report["spans_per_label"].values())
@@ -214,6 +217,39 @@ def import_file(ws: Workspace, path: str | Path, *, into: str | Target, format: 
             report["labels"] = dict(sorted(_labels_in(records, task).items()))
         conn.execute(db.imports.update().where(db.imports.c.id == import_id).values(report=report))
     return report
+
+
+def near_duplicate_warning(ws: Workspace, records: list[Record], target: Target, *, threshold: float = 0.9,
+                           shown: int = 5) -> dict:
+    """Near-duplicates (character 3-gram Jaccard >= ``threshold``) between the records and the other side of the
+    leakage guard (gold sets for a round or the pool; rounds for a gold set), leaving out exact overlaps (the
+    guard's business). Returns ``{"near_duplicates": count of records, "near_duplicate_examples": [...],
+    "warning": ...}`` when there are any, else ``{"near_duplicates": 0}``."""
+    from evaluator.neardup import near_duplicates
+
+    e, c = db.examples, db.collections
+    other_kind = "round" if target.kind == "gold" else "gold"
+    with ws.engine.connect() as conn:
+        rows = conn.execute(sa.select(e.c.text, e.c.input_hash, e.c.loose_hash).join(c, c.c.id == e.c.collection_id)
+                            .where(c.c.kind == other_kind)).all()
+    if not rows or not records:
+        return {"near_duplicates": 0}
+    pairs = near_duplicates([r.text for r in records], [row.text for row in rows], threshold=threshold)
+    hits: dict[int, tuple] = {}
+    for p in pairs:
+        if p.left in hits or not {rows[p.right].input_hash, rows[p.right].loose_hash}.isdisjoint(
+                guard_keys(records[p.left].text)):
+            continue
+        hits[p.left] = (rows[p.right].text, p.similarity)
+    if not hits:
+        return {"near_duplicates": 0}
+    what = "training round" if other_kind == "round" else "gold"
+    examples = [{"line": records[i].line, "text": records[i].text[:120], f"{other_kind}_text": text[:120],
+                 "similarity": round(sim, 4)} for i, (text, sim) in list(hits.items())[:shown]]
+    return {"near_duplicates": len(hits), "near_duplicate_examples": examples,
+            "warning": f"{len(hits)} example(s) are near-duplicates of {what} texts (character 3-gram Jaccard >= "
+                       f"{threshold}); they were imported: check whether they are the same text, and see "
+                       "`evaluator gold leakage`"}
 
 
 def _insert_returning_ids(conn, rows: list[dict]) -> list[int]:

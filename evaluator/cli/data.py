@@ -103,7 +103,12 @@ def import_(ws, file, into, fmt, encoding, scheme, tag_column, text_column, labe
             click.echo(f"  left out {r['skipped_gold_overlap']} example(s): {r.get('skipped_because', 'leakage guard')}")
         if r.get("snapped"):
             click.echo(f"  snapped {r['snapped']} span(s) to token boundaries")
+        for x in r.get("near_duplicate_examples", []):
+            other = x.get("gold_text", x.get("round_text", ""))
+            click.echo(f"  near-duplicate {x['similarity']:.2f}, line {x['line']}: {x['text'][:50]!r} ~ {other[:50]!r}")
     emit(report, as_json, human)
+    if report.get("warning"):
+        click.echo(f"warning: {report['warning']}", err=True)
 
 
 @main.command()
@@ -302,13 +307,16 @@ def gold_leakage(ws, threshold, as_json):
       evaluator gold leakage --threshold 0.9
     """
     from evaluator.gold import leakage_report
-    r = leakage_report(ws, threshold=threshold)
+    from evaluator.progress import fraction
+    bar = progress_printer("leakage")
+    r = leakage_report(ws, threshold=threshold, progress=lambda done, total, msg: bar(fraction(done, total) or 0.0, msg))
 
     def human(d):
         click.echo(d["message"])
         for x in d["exact"][:20]:
             click.echo(f"  exact  {x['gold']} ~ {x['other']}: {x['text'][:70]!r}")
-        click.echo(f"near-duplicates (char {d['ngram']}-gram Jaccard >= {d['threshold']}): {d['near_duplicates']}")
+        click.echo(f"near-duplicates (char {d['ngram']}-gram Jaccard >= {d['threshold']}): {d['near_duplicates']} "
+                   f"({d['gold_examples']:,} gold x {d['other_examples']:,} other texts, {d['search']['method']})")
         for x in d["near"][:20]:
             click.echo(f"  {x['similarity']:.2f} {x['gold']} ~ {x['other']}: {x['gold_text'][:60]!r}")
     emit(r, as_json, human)
