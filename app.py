@@ -7,6 +7,7 @@ plus its file.
 import streamlit as st
 
 import ui
+from ui import render
 from evaluator.workspace import default_workspace_path
 
 
@@ -28,7 +29,8 @@ with st.sidebar:
     ui.kept_text_input("Workspace folder", ui.WORKSPACE, default=str(default_workspace_path()),
                        help="A folder with workspace.db. Default: $EVALUATOR_WORKSPACE or data/workspace.")
     ws, _ = ui.open_current_workspace()
-    st.caption(f"🟢 {ws.task} workspace · {len(ws.labels)} labels" if ws else "⚪ no workspace in this folder yet")
+    st.caption(f"🟢 {ws.task} workspace · {len(ws.labels)} labels" if ws else
+               f"⚪ no workspace at {render.code_md(str(ui.workspace_path().resolve()))} yet")
     ui.kept_text_input("Annotator", ui.ANNOTATOR, placeholder="your name",
                        help="Stored with the annotations and A/B judgements you make in this app.")
 

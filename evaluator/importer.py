@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from evaluator import db
 from evaluator.errors import ConfigError, InputFormatError, LeakageError, ValidationError
 from evaluator.formats import ReadOptions, detect_format, get_format
+from evaluator.formats._common import Problems, check_storable
 from evaluator.records import Record, guard_keys
 from evaluator.store import (Target, assert_writable, check_frozen_content, collection_row, gold_hashes,
                              get_collection, parse_target, records_for, train_hashes)
@@ -46,11 +47,34 @@ def read_file(path: str | Path, *, format: str | None = None, options: ReadOptio
     if not path.exists():
         raise ConfigError(f"{path}: no such file or folder.", hint="check the path")
     fmt = get_format(format) if format else detect_format(path, task=task)
+    if task is not None and fmt.task not in ("both", task):
+        raise task_mismatch(path, fmt.name, fmt.task, task)
     options = options or ReadOptions()
     records = fmt.read(path, options)
+    # one rule for every format and both databases: no NUL, no lone surrogate, JSON meta (before tokenizing)
+    problems = Problems(path, unit="record" if fmt.name in _RECORD_UNITS else "line")
+    check_storable(records, problems)
+    problems.raise_if_any()
     from evaluator.tokenize import ensure_tokens
     ensure_tokens(records, lang=options.lang)
     return fmt.name, records
+
+
+def task_mismatch(path: Path, fmt_name: str, fmt_task: str, task: str) -> ConfigError:
+    """The error for a file of the other task (text categories into an NER workspace, or the reverse)."""
+    if task == "ner":
+        why = ("every text would become an NER example with no entities, which teaches the model that there are "
+               "none")
+    else:
+        why = "every text would arrive without a category"
+    return ConfigError(f"Task mismatch: {path} is read as {fmt_name!r}, a {_TASK_WORDS[fmt_task]} format, but this "
+                       f"workspace is for {_TASK_WORDS[task]}; {why}. Nothing was imported.",
+                       hint=f"import it into a {fmt_task} workspace (evaluator init --task {fmt_task}), or pass "
+                            "--format with a format of this workspace's task")
+
+
+#: formats whose errors name a record number rather than a line
+_RECORD_UNITS = ("spacy-docbin", "labelstudio")
 
 
 def _check_task(records: list[Record], task: str, path: Path) -> None:
@@ -63,14 +87,38 @@ def _check_task(records: list[Record], task: str, path: Path) -> None:
             problems.append(InputFormatError("has entity spans but no category; this workspace is for text "
                                              "classification.", path=str(path), line=where,
                                              hint="import it into an NER workspace, or give a label column"))
-        if task == "ner" and r.label and not r.spans and r.tokens is None:
-            problems.append(InputFormatError("has a category but this workspace is for NER.", path=str(path),
-                                             line=where, hint="import it into a textcat workspace"))
+        if task == "ner" and r.label and not r.spans:  # (tokens are filled by now: they tell nothing)
+            problems.append(InputFormatError(
+                f"task mismatch: has a category ({r.label!r}) and no entity spans, but this workspace is for NER; "
+                "it would be stored as an example with no entities.", path=str(path), line=where,
+                hint="import text-classification data into a textcat workspace (evaluator init --task textcat)"))
         if task == "textcat" and not r.label:
             problems.append(InputFormatError("has no category label.", path=str(path), line=where,
                                              hint="fill the label, or mark the record answer as ignore"))
     if problems:
         raise problems[0] if len(problems) == 1 else ValidationError(problems)
+
+
+def unknown_labels_error(records: list[Record], unknown: list[str], known: set[str], path: Path, *,
+                         unit: str = "line") -> ConfigError:
+    """The error for labels outside the label set: each label (quoted, so a newline in it cannot split the
+    message) with its count and the first lines where it occurs."""
+    where: dict[str, list] = {lab: [] for lab in unknown}
+    counts: Counter = Counter()
+    for i, r in enumerate(records, 1):
+        if r.answer != "accept":
+            continue
+        for lab in ([s.label for s in r.spans] if r.spans else [r.label] if r.label else []):
+            if lab in where:
+                counts[lab] += 1
+                if len(where[lab]) < 3 and (r.line or i) not in where[lab]:
+                    where[lab].append(r.line or i)
+    shown = "; ".join(f"{lab!r} ({counts[lab]}x, {unit} {', '.join(map(str, where[lab]))}"
+                      f"{', ...' if counts[lab] > len(where[lab]) else ''})" for lab in unknown[:10])
+    more = f"; and {len(unknown) - 10} more" if len(unknown) > 10 else ""
+    return ConfigError(f"{path}: labels not in the workspace label set: {shown}{more} (workspace labels: "
+                       f"{', '.join(repr(x) for x in sorted(known))}). Nothing was imported.",
+                       hint="pass --extend-labels to add them, or fix the file")
 
 
 def _labels_in(records: Iterable[Record], task: str) -> Counter:
@@ -102,6 +150,8 @@ def import_file(ws: Workspace, path: str | Path, *, into: str | Target, format: 
     fmt_name, records = read_file(path, format=format, options=options, task=task)
     sha = file_sha256(path)
     report: dict = {"file": str(path), "format": fmt_name, "target": str(target), "already_imported": False}
+    if options.notes:  # skipped files, lenient readings: not errors, but the user should know
+        report["notes"] = list(options.notes)
     if not records:
         raise InputFormatError("holds no records.", path=str(path), hint="check the file and the --format")
     _check_task(records, task, path)
@@ -110,12 +160,11 @@ def import_file(ws: Workspace, path: str | Path, *, into: str | Target, format: 
     known = set(ws.labels)
     unknown = sorted(set(label_counts) - known)
     if known and unknown and not extend_labels:
-        raise ConfigError(f"{path}: labels not in the workspace label set: {', '.join(unknown)} "
-                          f"(workspace labels: {', '.join(sorted(known))}). Nothing was imported.",
-                          hint="pass --extend-labels to add them, or fix the file")
+        raise unknown_labels_error(records, unknown, known, path, unit="record" if fmt_name in _RECORD_UNITS else "line")
     snapped = 0
     for r in records:
-        snapped += int(r.meta.pop("_snapped", 0) or 0)
+        count = r.meta.pop("_snapped", 0)
+        snapped += count if isinstance(count, int) else 0
 
     if progress:
         progress(0.2, "looking for near-duplicates of gold texts")

@@ -66,11 +66,12 @@ if st.button("Import", type="primary", disabled=upload is None, key="data.import
     if report is not None:
         cache.clear()
         if report.get("already_imported"):
-            st.info(report["message"])
+            st.info(render.escape_md(report["message"]))
         else:
             n = report["examples"]
             st.success(f"Imported {n:,} example{'' if n == 1 else 's'} ({report['annotations']:,} accepted) from "
-                       f"`{upload.name}` [{report['format']}] into `{report['target']}`.")
+                       f"{render.code_md(upload.name)} [{report['format']}] into "
+                       f"{render.code_md(report['target'])}.")
             m = st.columns(4)
             m[0].metric("Examples", report["examples"])
             m[1].metric("Accepted", report["annotations"])
@@ -87,7 +88,15 @@ if st.button("Import", type="primary", disabled=upload is None, key="data.import
                            f"{report.get('skipped_because', 'of the leakage guard')}, e.g. "
                            + "; ".join(render.escape_md(t) for t in report["skipped_examples"]))
             if report.get("labels_added"):
-                st.caption("Labels added to the workspace: " + ", ".join(report["labels_added"]))
+                st.caption("Labels added to the workspace: "
+                           + ", ".join(render.escape_md(lab) for lab in report["labels_added"]))
+            if report.get("warning"):
+                st.warning(render.escape_md(report["warning"]))
+                for x in report.get("near_duplicate_examples", []):
+                    st.caption(f"{x['similarity']:.2f}: {render.escape_md(x['text'])} ~ "
+                               f"{render.escape_md(x.get('gold_text', x.get('round_text', '')))}")
+            for note in report.get("notes", []):
+                st.info(render.escape_md(note))
 
 # ---------------------------------------------------------------------------------------------- preview
 st.header("Preview")

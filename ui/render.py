@@ -2,18 +2,49 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Iterable
 
 from evaluator.records import Record
 
 #: Streamlit markdown colours, assigned to labels in sorted order
 COLORS = ("blue", "green", "orange", "violet", "red", "yellow", "gray")
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]{}<>#|$~:])")
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]{}<>#|$~:!@])")
+_WWW = re.compile(r"(?i)\b(www)\.")
 
 
 def escape_md(text: str) -> str:
-    """Escape characters Streamlit markdown would interpret (emphasis, links, LaTeX ``$``, ``:color[]``)."""
-    return _MD_SPECIAL.sub(r"\\\1", text).replace("\n", " ")
+    """Escape characters Streamlit markdown would interpret (emphasis, links and images, LaTeX ``$``,
+    ``:color[]``), and break the patterns GitHub-flavoured Markdown turns into links on its own (``http://``,
+    ``www.``, e-mail addresses): user-supplied text shows as text and never makes the browser fetch anything.
+
+    >>> escape_md("![x](http://host/a.png) www.host.org a@b.org")
+    '\\\\!\\\\[x\\\\](http\\\\://host/a.png) www\\\\.host.org a\\\\@b.org'
+    """
+    return _WWW.sub(r"\1\\.", _MD_SPECIAL.sub(r"\\\1", text)).replace("\n", " ")
+
+
+def code_md(text: str) -> str:
+    """Inline code that shows ``text`` literally, whatever it holds (paths, file names): the fence is longer than
+    any run of backticks inside, so nothing in it is read as Markdown.
+
+    >>> code_md("a`b"), code_md("x.txt")
+    ('``a`b``', '`x.txt`')
+    """
+    text = text.replace("\n", " ")
+    fence = "`" * (max((len(run) for run in re.findall(r"`+", text)), default=0) + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
+def inside(path: Path, folder: Path) -> bool:
+    """Whether ``path`` (resolved) is ``folder`` or below it.
+
+    >>> inside(Path("/srv/app/data/ws"), Path("/srv/app")), inside(Path("/srv/x"), Path("/srv/app"))
+    (True, False)
+    """
+    path, folder = Path(path).resolve(), Path(folder).resolve()
+    return path == folder or folder in path.parents
 
 
 def label_colors(labels: Iterable[str]) -> dict[str, str]:

@@ -103,6 +103,8 @@ def import_(ws, file, into, fmt, encoding, scheme, tag_column, text_column, labe
             click.echo(f"  left out {r['skipped_gold_overlap']} example(s): {r.get('skipped_because', 'leakage guard')}")
         if r.get("snapped"):
             click.echo(f"  snapped {r['snapped']} span(s) to token boundaries")
+        for note in r.get("notes", []):
+            click.echo(f"  note: {note}")
         for x in r.get("near_duplicate_examples", []):
             other = x.get("gold_text", x.get("round_text", ""))
             click.echo(f"  near-duplicate {x['similarity']:.2f}, line {x['line']}: {x['text'][:50]!r} ~ {other[:50]!r}")

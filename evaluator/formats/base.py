@@ -38,6 +38,9 @@ class ReadOptions:
     keep_misaligned: bool = False
     #: language of the tokenizer used when a file has no tokens
     lang: str = "en"
+    #: filled by readers: things the user should know that are not errors (skipped files, lenient tag readings);
+    #: the importer reports them
+    notes: list[str] = field(default_factory=list)
 
 
 def parse_label_map(text: str | None) -> dict[str, str]:
@@ -122,7 +125,7 @@ def detect_format(path: Path, *, task: str | None = None) -> Format:
             first = fh.readline()
         try:
             obj = json.loads(first) if first.strip() else {}
-        except ValueError:
+        except (ValueError, RecursionError):  # the reader reports it with the line
             obj = {}
         if isinstance(obj, dict):
             if "tags" in obj and "tokens" in obj:

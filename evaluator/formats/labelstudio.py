@@ -11,6 +11,7 @@ too. ``ReadOptions.text_column`` names the ``data`` key holding the text (defaul
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -86,6 +87,9 @@ class LabelStudioFormat:
         raw, _ = read_text(path, options.encoding)
         try:
             tasks = json.loads(raw)
+        except RecursionError:
+            raise InputFormatError(f"JSON nested more than {sys.getrecursionlimit()} levels deep", path=str(path),
+                                   hint="export from Label Studio as JSON (an array of tasks)") from None
         except ValueError as err:
             line = getattr(err, "lineno", None)
             raise InputFormatError(f"malformed JSON: {getattr(err, 'msg', err)}", path=str(path), line=line,
@@ -130,8 +134,13 @@ class LabelStudioFormat:
                         else:
                             problems.add(f"cannot read region {value!r:.60}", n)
             else:
-                annotations = task.get("annotations") or task.get("completions") or []
-                usable = [a for a in annotations if isinstance(a, dict) and not a.get("was_cancelled")]
+                annotations = task.get("annotations", task.get("completions")) or []
+                if not isinstance(annotations, list) or not all(isinstance(a, dict) for a in annotations):
+                    problems.add(f"'annotations' must be a list of annotation objects, got {annotations!r:.60}", n,
+                                 hint="export from Label Studio as JSON; each annotation is an object with a "
+                                      "'result' list")
+                    continue
+                usable = [a for a in annotations if not a.get("was_cancelled")]
                 if not annotations:
                     answer = UNLABELED
                 elif not usable:
@@ -141,8 +150,17 @@ class LabelStudioFormat:
                     if ann.get("completed_by") is not None:
                         by = ann["completed_by"]
                         meta["_annotator_id"] = by.get("email", by.get("id")) if isinstance(by, dict) else by
-                    for res in ann.get("result") or []:
+                    results = ann.get("result") or []
+                    if not isinstance(results, list):
+                        problems.add(f"'result' must be a list of regions, got {results!r:.60}", n,
+                                     hint="export from Label Studio as JSON")
+                        results = []
+                    for res in results:
+                        if isinstance(res, dict) and res.get("type") == "relation":
+                            continue  # relations between regions are not read
                         if not isinstance(res, dict) or not isinstance(res.get("value"), dict):
+                            problems.add(f"cannot read result {res!r:.60}: expected an object with a 'value' "
+                                         "object", n, hint="export from Label Studio as JSON")
                             continue
                         kind = res.get("type")
                         if kind in ("labels", "hypertextlabels") or "labels" in res["value"]:
