@@ -29,6 +29,9 @@ with st.sidebar:
     ui.kept_text_input("Workspace folder", ui.WORKSPACE, default=str(default_workspace_path()),
                        help="A folder with workspace.db. Default: $EVALUATOR_WORKSPACE or data/workspace.")
     ws, _ = ui.open_current_workspace()
+    if ws is not None and ws.cleaned:  # leftovers of an interrupted training were removed when it opened
+        from evaluator.housekeeping import describe
+        st.info(describe(ws.cleaned))
     st.caption(f"🟢 {ws.task} workspace · {len(ws.labels)} labels" if ws else
                f"⚪ no workspace at {render.code_md(str(ui.workspace_path().resolve()))} yet")
     ui.kept_text_input("Annotator", ui.ANNOTATOR, placeholder="your name",

@@ -260,8 +260,11 @@ def train_job(ws: Any, round: int, *, trainer: str | None = None, seed: int = 0,
 
     progress(0.0, f"reading the accepted annotations of round{'s 1..' if cumulative else ' '}{round}")
     steps = _StepLog(progress)
-    res = train_round(ws, round, trainer=trainer, seed=seed, cumulative=cumulative, config=config, name=name,
-                      progress=steps, cancel=cancel)
+    from evaluator.housekeeping import training_guard
+
+    with training_guard(ws):  # leftovers are cleaned only while nothing trains
+        res = train_round(ws, round, trainer=trainer, seed=seed, cumulative=cumulative, config=config, name=name,
+                          progress=steps, cancel=cancel)
     steps.flush()
     for w in (res.get("warnings") or [])[:10]:
         progress(None, f"note: {w}")
@@ -282,10 +285,13 @@ def curve_job(ws: Any, *, trainer: str | None = None, round: int | None = None,
         else:
             progress(1.0, "scoring the curve")
 
-    res = registry.learning_curve(ws, trainer=trainer, round=round,
-                                  fractions=tuple(fractions or DEFAULT_FRACTIONS),
-                                  seeds=tuple(DEFAULT_SEEDS if seeds is None else seeds), gold=gold, config=config,
-                                  progress=step, cancel=cancel)
+    from evaluator.housekeeping import training_guard
+
+    with training_guard(ws):
+        res = registry.learning_curve(ws, trainer=trainer, round=round,
+                                      fractions=tuple(fractions or DEFAULT_FRACTIONS),
+                                      seeds=tuple(DEFAULT_SEEDS if seeds is None else seeds), gold=gold,
+                                      config=config, progress=step, cancel=cancel)
     progress(1.0, ("reused the stored curve: " if res.get("reused") else "") + f"{res['verdict']}")
     return res
 

@@ -49,6 +49,8 @@ class Workspace:
     path: Path
     url: str
     engine: Engine = field(repr=False)
+    #: leftovers of interrupted training removed when the workspace was opened (:mod:`evaluator.housekeeping`)
+    cleaned: list = field(default_factory=list, repr=False, compare=False)
 
     # settings -------------------------------------------------------------------------------------------
     def get_setting(self, key: str, default=None):
@@ -161,4 +163,7 @@ def open_workspace(path: str | Path | None = None, *, db_url: str | None = None)
     if not ws.task:
         raise ConfigError(f"Workspace {path} is not initialised.", hint="run: evaluator init --task ner|textcat")
     path.mkdir(parents=True, exist_ok=True)
+    from evaluator.housekeeping import clean_interrupted
+
+    ws.cleaned = clean_interrupted(ws)
     return ws

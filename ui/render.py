@@ -9,19 +9,24 @@ from evaluator.records import Record
 
 #: Streamlit markdown colours, assigned to labels in sorted order
 COLORS = ("blue", "green", "orange", "violet", "red", "yellow", "gray")
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]{}<>#|$~:!@])")
-_WWW = re.compile(r"(?i)\b(www)\.")
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]{}<>#|$~:!])")
+#: what GitHub-flavoured Markdown links on its own, from the text after parsing (so escapes do not help): a word
+#: joiner (U+2060, invisible) is put inside each
+_AUTOLINK = re.compile(r"(?i)(://|\bwww\.|@)")
 
 
 def escape_md(text: str) -> str:
     """Escape characters Streamlit markdown would interpret (emphasis, links and images, LaTeX ``$``,
     ``:color[]``), and break the patterns GitHub-flavoured Markdown turns into links on its own (``http://``,
-    ``www.``, e-mail addresses): user-supplied text shows as text and never makes the browser fetch anything.
+    ``www.``, e-mail addresses) with an invisible word joiner: user-supplied text shows as text and never makes
+    the browser fetch or link anything.
 
-    >>> escape_md("![x](http://host/a.png) www.host.org a@b.org")
-    '\\\\!\\\\[x\\\\](http\\\\://host/a.png) www\\\\.host.org a\\\\@b.org'
+    >>> escape_md("![x](http://host/a.png) www.host.org a@b.org").replace("\u2060", "^")
+    '\\\\!\\\\[x\\\\](http^\\\\://host/a.png) www^.host.org a@^b.org'
     """
-    return _WWW.sub(r"\1\\.", _MD_SPECIAL.sub(r"\\\1", text)).replace("\n", " ")
+    text = _AUTOLINK.sub(lambda m: {"://": "\u2060://", "@": "@\u2060"}.get(m.group(1), m.group(1)[:3] + "\u2060."),
+                         text)
+    return _MD_SPECIAL.sub(r"\\\1", text).replace("\n", " ")
 
 
 def code_md(text: str) -> str:

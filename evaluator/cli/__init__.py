@@ -80,6 +80,9 @@ def workspace_options(func: Callable) -> Callable:
     def wrapper(*args, workspace=None, db_url=None, **kwargs):
         from evaluator.workspace import open_workspace
         kwargs["ws"] = open_workspace(workspace, db_url=db_url)
+        if kwargs["ws"].cleaned:  # leftovers of an interrupted training were removed: say so
+            from evaluator.housekeeping import describe
+            click.echo(f"note: {describe(kwargs['ws'].cleaned)}", err=True)
         return func(*args, **kwargs)
 
     return wrapper

@@ -10,6 +10,7 @@ import click
 
 from evaluator.cli import emit, json_option, main, progress_printer, workspace_options
 from evaluator.errors import ConfigError
+from evaluator.housekeeping import training_guard
 
 
 def _config(value: str | None) -> dict | None:
@@ -73,8 +74,9 @@ def train(ws, round_, trainer, seed, only_round, name, config, base_model, as_js
     cfg = _config(config)
     if base_model:
         cfg = {**(cfg or {}), "base_model": str(Path(base_model).resolve())}
-    res = train_round(ws, round_, trainer=trainer, seed=seed, cumulative=not only_round, config=cfg,
-                      name=name, progress=progress)
+    with training_guard(ws):  # leftovers are cleaned only while nothing trains
+        res = train_round(ws, round_, trainer=trainer, seed=seed, cumulative=not only_round, config=cfg,
+                          name=name, progress=progress)
     bar(1.0, "done")
     out = {k: res[k] for k in ("name", "trainer", "round", "lineage", "train_hash", "counts", "seconds", "seed",
                                "artifact_hash", "versions")}
@@ -168,7 +170,8 @@ def model_add(ws, path, name, fmt, as_json):
     """
     from evaluator.training.registry import add_model
 
-    res = add_model(ws, path, name=name, format=fmt)
+    with training_guard(ws):
+        res = add_model(ws, path, name=name, format=fmt)
     emit(res, as_json, lambda d: click.echo(f"registered {d['name']} ({d['kind']}), artifact {d['artifact_hash'][:12]}"))
 
 
@@ -300,9 +303,10 @@ def curve(ws, trainer, round_, gold, fractions, seeds, config, as_json):
     from evaluator.training.registry import learning_curve
 
     bar = progress_printer("curve")
-    res = learning_curve(ws, trainer=trainer, round=round_, fractions=_floats(fractions), seeds=_ints(seeds),
-                         gold=gold, config=_config(config),
-                         progress=lambda d, t, what: bar(d / t if t else 1.0, what))
+    with training_guard(ws):
+        res = learning_curve(ws, trainer=trainer, round=round_, fractions=_floats(fractions), seeds=_ints(seeds),
+                             gold=gold, config=_config(config),
+                             progress=lambda d, t, what: bar(d / t if t else 1.0, what))
 
     def human(d):
         click.echo(f"learning curve of {d['trainer']} on rounds 1..{d['round']} ({d['examples']} examples), "
