@@ -5,7 +5,7 @@ A training run writes its artifact into ``models/.tmp-*`` and renames it into pl
 rename, a complete artifact folder ``models/NAME`` that no model row points at. :func:`clean_interrupted` removes
 both kinds when no training is running in any process: every front door that trains (CLI ``train``, ``curve``,
 ``model add``; the app's background jobs) holds :func:`training_guard` (a shared ``flock`` on
-``models/.training.lock``) while it works, and the cleaner only proceeds when it can take that lock exclusively.
+``.training.lock`` in the workspace folder) while it works, and the cleaner only proceeds when it can take that lock exclusively.
 The operating system drops the lock of a killed process, so its leftovers are cleaned at the next start.
 """
 from __future__ import annotations
@@ -33,13 +33,12 @@ ARTIFACT_FILES = ("config.json", "meta.json")
 
 @contextmanager
 def training_guard(ws: "Workspace") -> Iterator[None]:
-    """Hold a shared lock on the workspace's ``models/`` while training: the cleaner leaves it alone."""
+    """Hold a shared lock on the workspace while training: the cleaner leaves ``models/`` alone meanwhile."""
     if fcntl is None:
         yield
         return
-    models = ws.path / "models"
-    models.mkdir(parents=True, exist_ok=True)
-    with open(models / LOCK_FILE, "a+") as fh:
+    ws.path.mkdir(parents=True, exist_ok=True)
+    with open(ws.path / LOCK_FILE, "a+") as fh:
         fcntl.flock(fh, fcntl.LOCK_SH)
         try:
             yield
@@ -64,7 +63,7 @@ def clean_interrupted(ws: "Workspace") -> list[dict]:
     if not temps and not complete:
         return []
     removed: list[dict] = []
-    with open(models / LOCK_FILE, "a+") as fh:
+    with open(ws.path / LOCK_FILE, "a+") as fh:
         try:
             fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:  # a training runs somewhere: its folders are not leftovers

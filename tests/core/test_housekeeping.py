@@ -73,7 +73,7 @@ def test_a_killed_training_process_leaves_nothing_behind_at_the_next_start(tmp_w
         ws = Workspace(path=Path({str(ws.path)!r}), url="", engine=None)
         with training_guard(ws):
             tmp = ws.path / "models" / ".tmp-training"
-            tmp.mkdir()
+            tmp.mkdir(parents=True)
             (tmp / "config.json").write_text("{{}}")
             Path({str(ready)!r}).write_text("go")
             time.sleep(120)
