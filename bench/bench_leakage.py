@@ -72,21 +72,30 @@ def build_workspace(path: Path, gold: list[str], other: list[str]) -> None:
             conn.execute(db.examples.insert(), rows)
 
 
+#: a small launcher: forked from this (large) process, it starts the command and reports the command's own
+#: resource use (a child forked straight from here would count this process's memory as its peak)
+_LAUNCH = ("import json, resource, subprocess, sys; r = subprocess.run(sys.argv[1:]); "
+           "u = resource.getrusage(resource.RUSAGE_CHILDREN); "
+           "print(json.dumps({'maxrss': u.ru_maxrss, 'cpu': u.ru_utime + u.ru_stime}), file=sys.stderr); "
+           "sys.exit(r.returncode)")
+
+
 def run_once(path: Path) -> dict:
     """`evaluator gold leakage --json` as a process: wall and CPU seconds, peak RSS (MiB) and its report."""
+    cmd = [sys.executable, "-m", "evaluator", "gold", "leakage", "--threshold", str(THRESHOLD), "--json",
+           "--workspace", str(path)]
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         start = time.perf_counter()
-        proc = subprocess.Popen([sys.executable, "-m", "evaluator", "gold", "leakage", "--threshold", str(THRESHOLD),
-                                 "--json", "--workspace", str(path)], stdout=out, stderr=err, cwd=REPO)
-        _, status, usage = os.wait4(proc.pid, 0)
+        code = subprocess.call([sys.executable, "-c", _LAUNCH, *cmd], stdout=out, stderr=err, cwd=REPO)
         wall = time.perf_counter() - start
-        proc.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
         err.seek(0)
-        if proc.returncode != 0:
-            raise SystemExit(f"evaluator gold leakage failed: {err.read().decode()[-500:]}")
+        lines = err.read().decode().strip().splitlines()
+        if code != 0:
+            raise SystemExit(f"evaluator gold leakage failed: {lines[-5:]}")
+        usage = json.loads(lines[-1])
         report = json.loads(out.read())
-    return {"wall": wall, "cpu": usage.ru_utime + usage.ru_stime, "peak": usage.ru_maxrss / 1024, "report": report}
+    return {"wall": wall, "cpu": usage["cpu"], "peak": usage["maxrss"] / 1024, "report": report}
 
 
 def reference_all_pairs(gold: list[str], other: list[str], threshold: float) -> dict[tuple[int, int], float]:
