@@ -4,16 +4,18 @@ A training run writes its artifact into ``models/.tmp-*`` and renames it into pl
 ``models/.curve-*``. A process killed in between leaves a temporary folder behind, or, killed right after the
 rename, a complete artifact folder ``models/NAME`` that no model row points at. :func:`clean_interrupted` removes
 both kinds when no training is running in any process: every front door that trains (CLI ``train``, ``curve``,
-``model add``; the app's background jobs) holds :func:`training_guard` (a shared ``flock`` on
-``.training.lock`` in the workspace folder) while it works, and the cleaner only proceeds when it can take that lock exclusively.
+``model add``; the app's background jobs through :func:`guarded`) holds :func:`training_guard` (a shared
+``flock`` on ``.training.lock`` in the workspace folder) while it works, and the cleaner only proceeds when it can
+take that lock exclusively.
 The operating system drops the lock of a killed process, so its leftovers are cleaned at the next start.
 """
 from __future__ import annotations
 
+import functools
 import shutil
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterator, TypeVar
 
 import sqlalchemy as sa
 
@@ -25,6 +27,7 @@ except ImportError:  # (Windows: no flock; nothing is cleaned there)
 if TYPE_CHECKING:
     from evaluator.workspace import Workspace
 
+T = TypeVar("T")
 LOCK_FILE = ".training.lock"
 TEMP_PREFIXES = (".tmp-", ".curve-")
 #: files every finished artifact folder holds (evaluator.training.base writes them)
@@ -44,6 +47,16 @@ def training_guard(ws: "Workspace") -> Iterator[None]:
             yield
         finally:
             fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def guarded(fn: Callable[..., T]) -> Callable[..., T]:
+    """``fn(ws, ...)`` run while holding :func:`training_guard` on ``ws`` (for background jobs that train)."""
+    @functools.wraps(fn)
+    def run(ws: "Workspace", *args: Any, **kwargs: Any) -> T:
+        with training_guard(ws):
+            return fn(ws, *args, **kwargs)
+
+    return run
 
 
 def _size(path: Path) -> int:

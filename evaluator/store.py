@@ -5,7 +5,7 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass
-from typing import Iterable
+from typing import Iterable, NamedTuple, Sequence
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -165,33 +165,56 @@ def load_records(ws: Workspace, target: Target | str, *, answers: Iterable[str] 
         return records_for(conn, row["id"], answers=answers)
 
 
-def _guard_keys_of(conn: Connection, kind: str, exclude_collection: int | None = None) -> set[str]:
-    e, c = db.examples, db.collections
-    q = sa.select(e.c.input_hash, e.c.loose_hash).join(c, c.c.id == e.c.collection_id).where(c.c.kind == kind)
-    if exclude_collection is not None:
-        q = q.where(c.c.id != exclude_collection)
-    keys: set[str] = set()
-    for h, loose in conn.execute(q):
-        keys.add(h)
-        if loose:
-            keys.add(loose)
-    return keys
-
-
-def gold_hashes(conn: Connection, *, exclude_collection: int | None = None) -> set[str]:
-    """The leakage-guard keys (:func:`~evaluator.records.guard_keys`: normalized text and letters-and-digits
-    hashes) of every example in any gold set version (frozen or not). Test records with :func:`overlapping`."""
-    return _guard_keys_of(conn, "gold", exclude_collection)
-
-
-def train_hashes(conn: Connection) -> set[str]:
-    """The leakage-guard keys of every example in a training round (see :func:`gold_hashes`)."""
-    return _guard_keys_of(conn, "round")
-
-
 def overlapping(records: Iterable[Record], keys: set[str]) -> list[Record]:
-    """The records whose text matches ``keys`` (from :func:`gold_hashes` / :func:`train_hashes`) by either key."""
+    """The records whose text matches ``keys`` (hashes from :func:`~evaluator.records.guard_keys`) by either key."""
     return [r for r in records if not keys.isdisjoint(guard_keys(r.text))]
+
+
+class Keyed(NamedTuple):
+    """A text with its two leakage-guard keys, computed once (see :func:`leakage_check`)."""
+
+    text: str
+    input_hash: str
+    loose_hash: str
+
+
+def _guard_keys(item) -> tuple[str, str]:
+    """(input_hash, loose_hash) of a record (computed once) or an example row (stored)."""
+    if isinstance(item, Record) or not getattr(item, "loose_hash", None):
+        return guard_keys(item.text)
+    return item.input_hash, item.loose_hash
+
+
+#: what the leakage guard compares against: gold sets (for training data) or training rounds (for gold data)
+_GUARDS = {"gold": ("gold", "a gold set"), "rounds": ("round", "training rounds")}
+
+
+def leakage_check(conn: Connection, items: Sequence, *, against: str = "gold", where: str, hint: str,
+                  skip: bool = False) -> list[int]:
+    """The leakage guard, one implementation for import, move and training.
+
+    ``items`` are records or example rows (with ``.text``, ``.input_hash`` and ``.loose_hash``). Returns the indices
+    of the items whose text is in a gold set (``against="gold"``) or in a training round (``against="rounds"``) by
+    either key of :func:`evaluator.records.guard_keys`: the normalized text (NFKC, format characters dropped,
+    confusables folded) or its letters and digits. Unless ``skip``, any overlap raises :class:`LeakageError`.
+    """
+    kind, found_in = _GUARDS[against]
+    e, c = db.examples, db.collections
+    keys = [_guard_keys(it) for it in items]
+    wanted = sorted({k for pair in keys for k in pair})
+    hit: set[str] = set()
+    for k in range(0, len(wanted), 5000):
+        part = wanted[k:k + 5000]
+        q = (sa.select(e.c.input_hash, e.c.loose_hash).join(c, c.c.id == e.c.collection_id)
+             .where(c.c.kind == kind, sa.or_(e.c.input_hash.in_(part), e.c.loose_hash.in_(part))).distinct())
+        for h, loose in conn.execute(q):
+            hit.add(h)
+            if loose:
+                hit.add(loose)
+    overlap = [i for i, pair in enumerate(keys) if not hit.isdisjoint(pair)]
+    if overlap and not skip:
+        raise LeakageError(len(overlap), [items[i].text for i in overlap], where=where, hint=hint, found_in=found_in)
+    return overlap
 
 
 def rounds(conn: Connection) -> list[int]:
@@ -218,15 +241,13 @@ def training_records(ws: Workspace, *, round: int, cumulative: bool = True) -> l
                     continue
                 rec.meta = {**rec.meta, "_round": r}
                 records.append(rec)
-        gold = gold_hashes(conn)
+        if records:
+            leakage_check(conn, records, where=f"in the training data of round {round}",
+                          hint="remove them from the round, or re-import the round with --skip-gold-overlap")
     if not records:
         which = f"round {wanted[0]} has" if len(wanted) == 1 else f"rounds {wanted[0]}..{wanted[-1]} have"
         raise ConfigError(f"Nothing to train on: {which} {examples} example(s) but no accepted annotation.",
                           hint="import labeled data into the round (unlabeled texts belong in the pool)")
-    leaked = [r.text for r in overlapping(records, gold)]
-    if leaked:
-        raise LeakageError(len(leaked), leaked, where=f"in the training data of round {round}",
-                           hint="remove them from the round, or re-import the round with --skip-gold-overlap")
     return records
 
 

@@ -5,6 +5,7 @@ import streamlit as st
 import ui
 from evaluator.gold import freeze, list_gold, new_version, split, verify
 from ui import cache, render
+from ui.progress import progress_bar
 
 st.title("🥇 Gold sets")
 st.caption("A frozen gold-set version is immutable and hash-checked whenever it is read; editing means a new "
@@ -95,12 +96,10 @@ with tab_leak:
     asked = (ws.url, float(threshold))
     if t2.button("🔍 Run the leakage report", key="gold.leakage", width="stretch"):
         from evaluator.gold import leakage_report
-        from evaluator.progress import fraction
 
-        bar = st.progress(0.0, text="reading texts")
-        result = ui.call(leakage_report, ws, threshold=threshold,
-                         progress=lambda done, total, msg: bar.progress(fraction(done, total) or 0.0, text=msg))
-        bar.empty()
+        bar = progress_bar("reading texts")
+        result = ui.call(leakage_report, ws, threshold=threshold, progress=bar)
+        bar.clear()
         if result is not None:
             st.session_state["gold.leakage_report"] = (asked, result)
     kept = st.session_state.get("gold.leakage_report")

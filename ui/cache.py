@@ -62,36 +62,36 @@ def preview(ws: Workspace, target: str, *, limit: int = 50) -> tuple[int, list]:
 
 
 # ------------------------------------------------------------------------------- models, scores, comparisons
-# (Train and Evaluate pages). Comparisons are also stored on disk by the library; this layer only saves the
-# file read and the JSON parse on every rerun.
+# (Train and Evaluate pages). Results are also stored in the workspace by the library; this layer only saves the
+# database read on every rerun.
 
 @st.cache_data(max_entries=32, ttl=3600, show_spinner=False)
 def _models(path: str, url: str, fp: tuple) -> list[dict]:
-    from evaluator.training.registry import list_models
+    from evaluator.models import list_models
     return list_models(open_workspace(path, db_url=url))
 
 
 @st.cache_data(max_entries=32, ttl=3600, show_spinner=False)
 def _scores(path: str, url: str, fp: tuple) -> list[dict]:
-    from evaluator.evaluation import stored_scores
+    from evaluator.scoring.evaluate import stored_scores
     return stored_scores(open_workspace(path, db_url=url))
 
 
 @st.cache_data(max_entries=32, ttl=3600, show_spinner=False)
 def _curves(path: str, url: str, fp: tuple, trainer: str | None) -> list[dict]:
-    from evaluator.training.registry import stored_curves
+    from evaluator.scoring.curves import stored_curves
     return stored_curves(open_workspace(path, db_url=url), trainer=trainer)
 
 
 @st.cache_data(max_entries=64, ttl=3600, show_spinner="Comparing the two models (paired bootstrap and randomization test) ...")
 def _comparison(path: str, url: str, fp: tuple, gold: str, a: str, b: str, settings: tuple) -> dict:
-    from evaluator.evaluation import compare_models
+    from evaluator.scoring.compare import compare_models
     return compare_models(open_workspace(path, db_url=url), gold, a, b, **dict(settings))
 
 
 @st.cache_data(max_entries=64, ttl=3600, show_spinner=False)
 def _diff(path: str, url: str, fp: tuple, gold: str, a: str, b: str, version: int | None) -> list[dict]:
-    from evaluator.evaluation import example_diff
+    from evaluator.scoring.compare import example_diff
     return example_diff(open_workspace(path, db_url=url), gold, a, b, version=version)
 
 
@@ -103,33 +103,34 @@ def _cached(ws: Workspace, cached, direct, *args):
 
 
 def models(ws: Workspace) -> list[dict]:
-    """``evaluator.training.registry.list_models(ws)``, cached."""
-    from evaluator.training.registry import list_models
+    """``evaluator.models.list_models(ws)``, cached."""
+    from evaluator.models import list_models
     return _cached(ws, _models, list_models)
 
 
 def scores(ws: Workspace) -> list[dict]:
-    """``evaluator.evaluation.stored_scores(ws)`` (stored evaluations, nothing computed), cached."""
-    from evaluator.evaluation import stored_scores
+    """``evaluator.scoring.evaluate.stored_scores(ws)`` (stored evaluations, nothing computed), cached."""
+    from evaluator.scoring.evaluate import stored_scores
     return _cached(ws, _scores, stored_scores)
 
 
 def curves(ws: Workspace, *, trainer: str | None = None) -> list[dict]:
-    """``evaluator.training.registry.stored_curves(ws, trainer=...)``, cached."""
-    from evaluator.training.registry import stored_curves
+    """``evaluator.scoring.curves.stored_curves(ws, trainer=...)``, cached."""
+    from evaluator.scoring.curves import stored_curves
     return _cached(ws, _curves, lambda w, t: stored_curves(w, trainer=t), trainer)
 
 
 def comparison(ws: Workspace, gold: str, model_a: str, model_b: str, **settings) -> dict:
-    """``evaluator.evaluation.compare_models(ws, gold, a, b, **settings)``, cached (and stored on disk)."""
-    from evaluator.evaluation import compare_models
+    """``evaluator.scoring.compare.compare_models(ws, gold, a, b, **settings)``, cached (and stored in the
+    workspace)."""
+    from evaluator.scoring.compare import compare_models
     return _cached(ws, _comparison, lambda w, g, a, b, s: compare_models(w, g, a, b, **dict(s)),
                    gold, model_a, model_b, tuple(sorted(settings.items())))
 
 
 def example_diff(ws: Workspace, gold: str, model_a: str, model_b: str, *, version: int | None = None) -> list[dict]:
-    """``evaluator.evaluation.example_diff`` over every label (pages filter the rows), cached."""
-    from evaluator.evaluation import example_diff as diff
+    """``evaluator.scoring.compare.example_diff`` over every label (pages filter the rows), cached."""
+    from evaluator.scoring.compare import example_diff as diff
     return _cached(ws, _diff, lambda w, g, a, b, v: diff(w, g, a, b, version=v), gold, model_a, model_b, version)
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import bisect
 import json
-import sys
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -99,16 +98,54 @@ def read_text(path: Path, encoding: str) -> tuple[str, str]:
     return decode_bytes(data, encoding, path=path)
 
 
+#: deeper JSON is refused before parsing (Python's parser would hit its recursion limit near 1,000 levels)
+MAX_JSON_DEPTH = 200
+
+
+def too_deep(text: str, limit: int = MAX_JSON_DEPTH) -> bool:
+    """Whether JSON ``text`` nests arrays/objects more than ``limit`` levels (strings are skipped); cheap when the
+    text has few brackets.
+
+    >>> too_deep('{"a": [[1]]}'), too_deep("[" * 300 + "]" * 300), too_deep('"' + "[" * 300 + '"')
+    (False, True, False)
+    """
+    if text.count("[") + text.count("{") <= limit:
+        return False
+    depth = 0
+    in_string = escaped = False
+    for ch in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in "[{":
+            depth += 1
+            if depth > limit:
+                return True
+        elif ch in "]}":
+            depth -= 1
+    return False
+
+
 def iter_jsonl(path: Path, encoding: str, problems: Problems) -> Iterator[tuple[int, Any]]:
     """``(line number, parsed object)`` of each non-blank line; bad JSON is added to ``problems``."""
     text, _ = read_text(path, encoding)
     for no, line in enumerate(text.split("\n"), 1):  # not splitlines(): U+2028 may sit inside JSON strings
         if not line.strip():
             continue
+        if too_deep(line):
+            problems.add(f"JSON nested more than {MAX_JSON_DEPTH} levels deep", no,
+                         hint="each line must hold one flat JSON object with a \"text\" key")
+            continue
         try:
             obj = json.loads(line)
-        except RecursionError:
-            problems.add(f"JSON nested more than {sys.getrecursionlimit()} levels deep", no,
+        except RecursionError:  # (too_deep guards against it; kept as a net)
+            problems.add("JSON nested too deeply to read", no,
                          hint="each line must hold one flat JSON object with a \"text\" key")
             continue
         except ValueError as err:

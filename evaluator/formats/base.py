@@ -124,7 +124,9 @@ def detect_format(path: Path, *, task: str | None = None) -> Format:
         with open(path, "rb") as fh:
             first = fh.readline()
         try:
-            obj = json.loads(first) if first.strip() else {}
+            from evaluator.formats._common import too_deep
+            text = first.decode("utf-8-sig", "replace")
+            obj = json.loads(text) if text.strip() and not too_deep(text) else {}
         except (ValueError, RecursionError):  # the reader reports it with the line
             obj = {}
         if isinstance(obj, dict):

@@ -11,11 +11,11 @@ too. ``ReadOptions.text_column`` names the ``data`` key holding the text (defaul
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import Any, Iterable
 
-from evaluator.formats._common import UNLABELED, Problems, make_span, public_meta, read_text, validate_records
+from evaluator.formats._common import (MAX_JSON_DEPTH, UNLABELED, Problems, make_span, public_meta, read_text,
+                                       too_deep, validate_records)
 from evaluator.errors import InputFormatError
 from evaluator.formats.base import ReadOptions, register
 from evaluator.records import Record, Span
@@ -85,10 +85,13 @@ class LabelStudioFormat:
     def read(self, path: Path, options: ReadOptions | None = None) -> list[Record]:
         options = options or ReadOptions()
         raw, _ = read_text(path, options.encoding)
+        if too_deep(raw):
+            raise InputFormatError(f"JSON nested more than {MAX_JSON_DEPTH} levels deep", path=str(path),
+                                   hint="export from Label Studio as JSON (an array of tasks)")
         try:
             tasks = json.loads(raw)
-        except RecursionError:
-            raise InputFormatError(f"JSON nested more than {sys.getrecursionlimit()} levels deep", path=str(path),
+        except RecursionError:  # (too_deep guards against it; kept as a net)
+            raise InputFormatError("JSON nested too deeply to read", path=str(path),
                                    hint="export from Label Studio as JSON (an array of tasks)") from None
         except ValueError as err:
             line = getattr(err, "lineno", None)
