@@ -171,11 +171,11 @@ def _parents(rows: list) -> dict[int, int | None]:
 
 def _gold_overlap(conn: Connection, model_ids: list[int] | None = None) -> dict[int, dict[str, int]]:
     """model id -> {gold set name: examples} for trained models whose training examples share a text with a gold
-    set now (a gold set made after the model was trained, e.g. split off its round)."""
+    set now (a gold set made after the model was trained, e.g. split off its round), by either leakage-guard key."""
     te, e, g, c = db.training_examples, db.examples, db.examples.alias("g"), db.collections
     q = (sa.select(te.c.model_id, c.c.name, sa.func.count(sa.distinct(g.c.id)))
          .select_from(te.join(e, e.c.id == te.c.example_id)
-                      .join(g, g.c.input_hash == e.c.input_hash)
+                      .join(g, sa.or_(g.c.input_hash == e.c.input_hash, g.c.loose_hash == e.c.loose_hash))
                       .join(c, sa.and_(c.c.id == g.c.collection_id, c.c.kind == "gold")))
          .group_by(te.c.model_id, c.c.name))
     if model_ids is not None:
