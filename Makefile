@@ -53,6 +53,7 @@ bench: install-dev
 	$(PY) bench/bench_metrics.py
 	$(PY) bench/bench_training.py
 	$(PY) bench/bench_leakage.py
+	$(PY) bench/bench_ab.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache

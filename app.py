@@ -18,6 +18,7 @@ PAGES = [
     ("pages/gold.py", "Gold sets", "🥇"),
     ("pages/train.py", "Train", "🏋️"),
     ("pages/evaluate.py", "Evaluate", "📊"),
+    ("pages/ab.py", "A/B", "🆚"),
 ]
 
 st.set_page_config(page_title="evaluator", page_icon="⚖️", layout="wide")

@@ -155,6 +155,62 @@ training_examples = sa.Table(
     sa.Index("ix_training_examples_example", "example_id"),
 )
 
+# Blind A/B preference sessions (evaluator/ab.py). A session draws the examples of one target in a seeded order
+# (ab_items, one row per example, prepared in small batches: predicted, compared, sides assigned); ab_judgments
+# holds one row per (item, annotator): written when the item is served (choice NULL: waiting for an answer) and
+# filled by the judgment.
+ab_sessions = sa.Table(
+    "ab_sessions", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("owner", sa.String(100), nullable=False),
+    sa.Column("task", sa.String(10), nullable=False),
+    sa.Column("source", sa.String(200), nullable=False),  # pool | round:N | gold:NAME@V
+    sa.Column("collection_id", sa.Integer, sa.ForeignKey("collections.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("gold_hash", sa.String(64)),
+    sa.Column("models", JSONText, nullable=False),  # [{"name", "id", "artifact_hash"}, ...] in the order given
+    sa.Column("blind", JSONText, nullable=False),  # letter per model (random, not seeded), shown until revealed
+    sa.Column("settings", JSONText, nullable=False),  # seed, overlap, judges, max_items, alpha, ...
+    sa.Column("size", sa.Integer, nullable=False),  # examples drawn
+    sa.Column("created_at", sa.String(40), nullable=False, default=utcnow),
+)
+
+ab_items = sa.Table(
+    "ab_items", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("session_id", sa.Integer, sa.ForeignKey("ab_sessions.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("token", sa.String(40), nullable=False),  # the opaque item id given out
+    sa.Column("position", sa.Integer, nullable=False),
+    sa.Column("example_id", sa.Integer, sa.ForeignKey("examples.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("needed", sa.Integer, nullable=False),  # annotators wanted: 1, or more for shared items
+    sa.Column("coin", sa.Integer, nullable=False),  # 1: the pair's first system goes left
+    sa.Column("state", sa.String(10), nullable=False),  # new | busy | ready | partial | full | skipped
+    sa.Column("state_at", sa.String(60)),
+    sa.Column("claims", sa.Integer, nullable=False, default=0),
+    sa.Column("left_model", sa.Integer),  # index into the session's models
+    sa.Column("right_model", sa.Integer),
+    sa.Column("left_output", JSONText),
+    sa.Column("right_output", JSONText),
+    sa.Column("left_f1", sa.Float),  # per-document F1 against gold (gold sources only)
+    sa.Column("right_f1", sa.Float),
+    sa.UniqueConstraint("token", name="uq_ab_item_token"),
+    sa.Index("ix_ab_items_next", "session_id", "state", "position"),
+)
+
+ab_judgments = sa.Table(
+    "ab_judgments", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("session_id", sa.Integer, sa.ForeignKey("ab_sessions.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("item_id", sa.Integer, sa.ForeignKey("ab_items.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("annotator", sa.String(100), nullable=False),
+    sa.Column("choice", sa.String(10)),  # left | right | tie | neither; NULL while waiting
+    sa.Column("comment", sa.Text),
+    sa.Column("seq", sa.Integer),  # order of judgments within the session
+    sa.Column("served_at", sa.String(40), nullable=False),
+    sa.Column("judged_at", sa.String(40)),
+    sa.UniqueConstraint("item_id", "annotator", name="uq_ab_judgment"),
+    sa.Index("ix_ab_judgments_annotator", "session_id", "annotator"),
+)
+
 schema_migrations = sa.Table(
     "schema_migrations", metadata,
     sa.Column("name", sa.String(200), primary_key=True),
@@ -319,6 +375,46 @@ def _m003_training_examples(conn: Connection) -> None:
              sa.Index("ix_training_examples_example", "example_id")).create(conn)
 
 
+def _m010_ab_sessions(conn: Connection) -> None:
+    """The three A/B tables: sessions, their items (one per drawn example) and judgments (one per item and
+    annotator)."""
+    m = sa.MetaData()
+    t, n = sa.Text, sa.Integer
+    sa.Table("collections", m, sa.Column("id", n, primary_key=True))
+    sa.Table("examples", m, sa.Column("id", n, primary_key=True))
+
+    def fk(table: str) -> sa.ForeignKey:
+        return sa.ForeignKey(f"{table}.id", ondelete="CASCADE")
+
+    sessions = sa.Table(
+        "ab_sessions", m, sa.Column("id", n, primary_key=True), sa.Column("owner", sa.String(100), nullable=False),
+        sa.Column("task", sa.String(10), nullable=False), sa.Column("source", sa.String(200), nullable=False),
+        sa.Column("collection_id", n, fk("collections"), nullable=False), sa.Column("gold_hash", sa.String(64)),
+        sa.Column("models", t, nullable=False), sa.Column("blind", t, nullable=False),
+        sa.Column("settings", t, nullable=False), sa.Column("size", n, nullable=False),
+        sa.Column("created_at", sa.String(40), nullable=False))
+    items = sa.Table(
+        "ab_items", m, sa.Column("id", n, primary_key=True), sa.Column("session_id", n, fk("ab_sessions"), nullable=False),
+        sa.Column("token", sa.String(40), nullable=False), sa.Column("position", n, nullable=False),
+        sa.Column("example_id", n, fk("examples"), nullable=False), sa.Column("needed", n, nullable=False),
+        sa.Column("coin", n, nullable=False), sa.Column("state", sa.String(10), nullable=False),
+        sa.Column("state_at", sa.String(60)), sa.Column("claims", n, nullable=False),
+        *[sa.Column(f"{side}_model", n) for side in ("left", "right")],
+        *[sa.Column(f"{side}_output", t) for side in ("left", "right")],
+        *[sa.Column(f"{side}_f1", sa.Float) for side in ("left", "right")],
+        sa.UniqueConstraint("token", name="uq_ab_item_token"),
+        sa.Index("ix_ab_items_next", "session_id", "state", "position"))
+    judgments = sa.Table(
+        "ab_judgments", m, sa.Column("id", n, primary_key=True),
+        sa.Column("session_id", n, fk("ab_sessions"), nullable=False),
+        sa.Column("item_id", n, fk("ab_items"), nullable=False), sa.Column("annotator", sa.String(100), nullable=False),
+        sa.Column("choice", sa.String(10)), sa.Column("comment", t), sa.Column("seq", n),
+        sa.Column("served_at", sa.String(40), nullable=False), sa.Column("judged_at", sa.String(40)),
+        sa.UniqueConstraint("item_id", "annotator", name="uq_ab_judgment"),
+        sa.Index("ix_ab_judgments_annotator", "session_id", "annotator"))
+    m.create_all(conn, tables=[sessions, items, judgments])
+
+
 def _m030_leakage_keys(conn: Connection) -> None:
     """Leakage guard keys that Unicode cannot fool: ``examples.loose_hash`` (letters and digits only) and both
     keys recomputed with NFKC, format characters dropped and confusables folded (:func:`records.guard_keys`)."""
@@ -342,6 +438,7 @@ MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
     ("001_initial", _m001_initial),
     ("002_results", _m002_results),
     ("003_training_examples", _m003_training_examples),
+    ("010_ab_sessions", _m010_ab_sessions),
     ("030_leakage_keys", _m030_leakage_keys),
 ]
 

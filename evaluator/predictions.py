@@ -75,16 +75,19 @@ def predict(ws: Workspace, model: str, target: str, *, example_ids: Sequence[int
     Stored predictions that pass their checksum are reused; rows that fail it are recomputed. Returns
     ``{"model", "target", "examples", "computed", "reused", "recomputed", "seconds"}``.
     """
-    from evaluator.store import load_records
+    from evaluator.store import get_collection, load_records, records_by_ids
 
     started = time.perf_counter()
     with ws.engine.connect() as conn:
         row = model_row(conn, model)
     mid, artifact = row["id"], row["artifact_hash"]
-    records = load_records(ws, target, answers=None)
-    if example_ids is not None:
+    if example_ids is None:
+        records = load_records(ws, target, answers=None)
+    else:  # only those examples: a few of a large pool without loading the rest
         wanted = set(example_ids)
-        records = [r for r in records if r.id in wanted]
+        with ws.engine.connect() as conn:
+            cid = get_collection(ws, target, conn=conn)["id"]
+            records = records_by_ids(conn, list(dict.fromkeys(example_ids)), collection_id=cid)
         missing = wanted - {r.id for r in records}
         if missing:
             raise NotFoundError(f"{len(missing)} example id(s) are not in {target}, e.g. {sorted(missing)[:3]}.",

@@ -31,9 +31,10 @@ TEAM_DB = os.environ.get("EVALUATOR_TEST_DB", "").lower()
 
 
 @pytest.fixture(scope="session")
-def pg_server():
+def pg_url():
     """URL of a PostgreSQL server's ``postgres`` database: ``$EVALUATOR_TEST_PG_URL``, else a throw-away cluster
-    started for this test session. Skips without PostgreSQL binaries (fails under ``CI=true``)."""
+    (tests/pgcluster.py) started for this test session. Skips without PostgreSQL binaries (fails under
+    ``CI=true``)."""
     pytest.importorskip("psycopg")
     if os.environ.get("EVALUATOR_TEST_PG_URL"):
         yield os.environ["EVALUATOR_TEST_PG_URL"]
@@ -53,14 +54,15 @@ def pg_server():
 
 
 @pytest.fixture
-def pg_database(pg_server):
-    """Factory: pg_database() -> the URL of a fresh, empty PostgreSQL database (dropped after the test)."""
+def pg_database(pg_url):
+    """Factory: pg_database() -> the URL of a fresh, empty database on the server of ``pg_url`` (one workspace
+    each; workspaces in one database would share their tables), dropped after the test."""
     from tests import pgcluster
 
     made: list[str] = []
 
     def make() -> str:
-        made.append(pgcluster.create_database(pg_server))
+        made.append(pgcluster.create_database(pg_url))
         return made[-1]
 
     yield make
@@ -137,3 +139,16 @@ def cli_runner():
         return runner.invoke(main, [str(a) for a in args], catch_exceptions=False)
 
     return run
+
+
+def demo_with_models(path: Path, *, rounds=(1, 3), trainer: str = "crf-ner"):
+    """The NER demo workspace at ``path`` with a model per round in ``rounds`` (CRF: about a second each)."""
+    from evaluator.demo import build_demo
+    from evaluator.models import train_round
+    from evaluator.workspace import open_workspace
+
+    build_demo(path)
+    ws = open_workspace(path)
+    for k in rounds:
+        train_round(ws, k, trainer=trainer)
+    return ws

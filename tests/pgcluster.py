@@ -1,6 +1,6 @@
 """A throw-away PostgreSQL cluster for the tests (Debian's ``postgresql`` binaries, Unix socket only).
 
-Used by the ``pg_server`` fixture in ``tests/conftest.py`` and by ``make test-postgres`` (the whole suite in team
+Used by the ``pg_url`` fixture in ``tests/conftest.py`` and by ``make test-postgres`` (the whole suite in team
 mode), which runs a command inside one cluster::
 
     python tests/pgcluster.py -- pytest -n 2 --dist loadfile -q

@@ -1,10 +1,9 @@
 """The same workflow on a real PostgreSQL server.
 
-Uses the ``pg_server`` fixture of tests/conftest.py: $EVALUATOR_TEST_PG_URL when set, otherwise a throw-away cluster
-with the machine's PostgreSQL binaries (Debian's postgresql package) on a Unix socket.
+The server comes from the ``pg_url`` fixture (tests/conftest.py): $EVALUATOR_TEST_PG_URL when set, otherwise a
+throw-away cluster started with the machine's PostgreSQL binaries; skips when there are none.
 """
 from __future__ import annotations
-
 
 import pytest
 
@@ -17,12 +16,8 @@ from evaluator.workspace import init_workspace
 from .helpers import GOLD, TRAIN, run_together, write_jsonl
 
 
-@pytest.fixture
-def pg_url(pg_database):
-    return pg_database()
-
-
 def test_import_freeze_verify_and_guard_on_postgres(pg_url, tmp_path):
+    pytest.importorskip("psycopg")
     ws = init_workspace(tmp_path / "ws", task="ner", db_url=pg_url)
     import_file(ws, write_jsonl(tmp_path / "g.jsonl", GOLD), into="gold:test")
     info = freeze(ws, "test")
