@@ -9,6 +9,7 @@ import threading
 
 import pytest
 
+from evaluator import workspace
 from evaluator.errors import FrozenError
 from evaluator.gold import freeze, list_gold, new_version, verify
 from evaluator.importer import import_file
@@ -107,7 +108,9 @@ def test_concurrent_init_of_the_same_new_workspace_is_idempotent(db_kind, tmp_pa
     with ctx.Pool(4) as pool:
         for trial in range(TRIALS):
             path = tmp_path / f"ws{trial}"
-            url = db_kind(path)
+            # the URL is fixed here, so that the worker processes (which do not share the test's fixtures) and
+            # this process open the same database, also in team mode
+            url = db_kind(path) or workspace._url_for(path, None)
             results = pool.map(_init, [(str(path), url, [f"L{k}"]) for k in range(4)])
             assert results == ["ok:ner"] * 4, results
             ws = open_workspace(path, db_url=url)
