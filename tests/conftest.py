@@ -3,7 +3,7 @@
 Team mode: with ``$EVALUATOR_TEST_DB=postgresql`` (``make test-postgres``) every workspace a test creates or opens
 by folder gets its own fresh database on the PostgreSQL server (``$EVALUATOR_TEST_PG_URL``, else a throw-away
 cluster), so the whole suite runs against PostgreSQL. Tests that start the app or the CLI as a separate process
-still use SQLite there.
+still use SQLite there; tests marked ``sqlite_only`` are skipped.
 """
 from __future__ import annotations
 
@@ -90,28 +90,58 @@ def db_kind(request):
     yield lambda folder: make()
 
 
-@pytest.fixture(autouse=True)
-def _team_mode(request, monkeypatch):
-    """In team mode, a folder's workspace lives in its own PostgreSQL database (see the module docstring)."""
+@pytest.fixture(scope="session", autouse=True)
+def _team_mode(request):
+    """In team mode, a folder's workspace lives in its own PostgreSQL database for the whole session (see the
+    module docstring); a folder that already holds a ``workspace.db`` (a copied fixture) keeps it."""
     if TEAM_DB != "postgresql" or os.environ.get("EVALUATOR_DB_URL"):
         yield
         return
     from evaluator import workspace
+    from tests import pgcluster
 
-    make = request.getfixturevalue("pg_database")
+    server = request.getfixturevalue("pg_url")
     by_folder: dict[str, str] = {}
     original = workspace._url_for
 
     def url_for(path, db_url):
-        if db_url:
+        if db_url or (Path(path) / "workspace.db").exists():
             return original(path, db_url)
         key = str(Path(path).resolve())
         if key not in by_folder:
-            by_folder[key] = make()
+            by_folder[key] = pgcluster.create_database(server)
         return by_folder[key]
 
-    monkeypatch.setattr(workspace, "_url_for", url_for)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(workspace, "_url_for", url_for)
+        yield
+    _dispose_engines(by_folder.values())
+    for url in by_folder.values():
+        pgcluster.drop_database(url)
+
+
+@pytest.fixture(autouse=True)
+def _close_team_connections():
+    """In team mode, close the pooled PostgreSQL connections after each test (engines reconnect when used
+    again), so hundreds of workspaces stay below the server's connection limit."""
     yield
+    if TEAM_DB == "postgresql":
+        from evaluator import workspace
+
+        for url, engine in list(workspace._ENGINES.items()):
+            if url.startswith("postgresql"):
+                engine.dispose()
+
+
+def pytest_collection_modifyitems(config, items):
+    """Team mode skips the tests marked ``sqlite_only``: they are about SQLite files, or run workspaces in
+    worker processes, which open them by folder on SQLite (they run in the SQLite pass)."""
+    if TEAM_DB != "postgresql":
+        return
+    skip = pytest.mark.skip(reason="about SQLite or worker processes; runs in the SQLite pass")
+    for item in items:
+        if item.get_closest_marker("sqlite_only"):
+            item.add_marker(skip)
 
 
 @pytest.fixture

@@ -106,6 +106,7 @@ def _predict_in_process(path: str, model: str, barrier) -> int:
     return predict(ws, model, "pool")["computed"]
 
 
+@pytest.mark.sqlite_only
 def test_two_processes_predicting_the_same_model_at_once(trained):
     """Two sessions scoring a new model at the same moment used to crash with a UNIQUE constraint error."""
     from evaluator.models import get_model
