@@ -54,6 +54,7 @@ bench: install-dev
 	$(PY) bench/bench_training.py
 	$(PY) bench/bench_leakage.py
 	$(PY) bench/bench_ab.py
+	$(PY) bench/bench_active.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache

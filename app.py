@@ -16,8 +16,10 @@ PAGES = [
     ("pages/home.py", "Home", "🏠"),
     ("pages/data.py", "Data", "📥"),
     ("pages/gold.py", "Gold sets", "🥇"),
+    ("pages/label.py", "Label", "✍️"),
     ("pages/train.py", "Train", "🏋️"),
     ("pages/evaluate.py", "Evaluate", "📊"),
+    ("pages/report.py", "Report", "📄"),
     ("pages/ab.py", "A/B", "🆚"),
 ]
 

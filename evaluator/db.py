@@ -80,6 +80,10 @@ annotations = sa.Table(
     sa.Column("label", sa.String(200)),  # category for textcat
     sa.Column("annotator", sa.String(100), nullable=False, default="import"),
     sa.Column("created_at", sa.String(40), nullable=False, default=utcnow),
+    # added by 020_annotation_source: who made the answer (NULL = imported or made before labeling existed)
+    sa.Column("source", sa.String(20)),  # manual | auto | review
+    sa.Column("moved_from", sa.Integer),  # collection the answer moved the example out of (undo moves it back)
+    sa.Column("confidence", sa.Float),  # the model's confidence behind an auto-accepted answer
 )
 
 imports = sa.Table(
@@ -209,6 +213,21 @@ ab_judgments = sa.Table(
     sa.Column("judged_at", sa.String(40)),
     sa.UniqueConstraint("item_id", "annotator", name="uq_ab_judgment"),
     sa.Index("ix_ab_judgments_annotator", "session_id", "annotator"),
+)
+
+# added by 021_confidences: a model's confidence per example (active learning), cached per model artifact
+confidences = sa.Table(
+    "confidences", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("model_id", sa.Integer, sa.ForeignKey("models.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("example_id", sa.Integer, sa.ForeignKey("examples.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("artifact_hash", sa.String(64), nullable=False),
+    # confidence under each uncertainty measure, in [0, 1], higher = surer (see evaluator.active)
+    sa.Column("least_confident", sa.Float, nullable=False),
+    sa.Column("margin", sa.Float, nullable=False),
+    sa.Column("entropy", sa.Float, nullable=False),
+    sa.Column("created_at", sa.String(40), nullable=False, default=utcnow),
+    sa.UniqueConstraint("model_id", "example_id", name="uq_confidence"),
 )
 
 schema_migrations = sa.Table(
@@ -415,6 +434,32 @@ def _m010_ab_sessions(conn: Connection) -> None:
     m.create_all(conn, tables=[sessions, items, judgments])
 
 
+def _m020_annotation_source(conn: Connection) -> None:
+    """annotations.source (manual | auto | review), .moved_from (collection id) and .confidence (float)."""
+    for name, ddl in (("source", "VARCHAR(20)"), ("moved_from", "INTEGER"), ("confidence", "FLOAT")):
+        conn.execute(sa.text(f"ALTER TABLE annotations ADD COLUMN {name} {ddl}"))
+
+
+def _m021_confidences(conn: Connection) -> None:
+    """The confidences table, defined here as it shipped (later changes are new steps)."""
+    md = sa.MetaData()
+    sa.Table("models", md, sa.Column("id", sa.Integer, primary_key=True))
+    sa.Table("examples", md, sa.Column("id", sa.Integer, primary_key=True))
+    table = sa.Table(
+        "confidences", md,
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("model_id", sa.Integer, sa.ForeignKey("models.id", ondelete="CASCADE"), nullable=False),
+        sa.Column("example_id", sa.Integer, sa.ForeignKey("examples.id", ondelete="CASCADE"), nullable=False),
+        sa.Column("artifact_hash", sa.String(64), nullable=False),
+        sa.Column("least_confident", sa.Float, nullable=False),
+        sa.Column("margin", sa.Float, nullable=False),
+        sa.Column("entropy", sa.Float, nullable=False),
+        sa.Column("created_at", sa.String(40), nullable=False),
+        sa.UniqueConstraint("model_id", "example_id", name="uq_confidence"),
+    )
+    table.create(conn)
+
+
 def _m030_leakage_keys(conn: Connection) -> None:
     """Leakage guard keys that Unicode cannot fool: ``examples.loose_hash`` (letters and digits only) and both
     keys recomputed with NFKC, format characters dropped and confusables folded (:func:`records.guard_keys`)."""
@@ -439,6 +484,8 @@ MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
     ("002_results", _m002_results),
     ("003_training_examples", _m003_training_examples),
     ("010_ab_sessions", _m010_ab_sessions),
+    ("020_annotation_source", _m020_annotation_source),
+    ("021_confidences", _m021_confidences),
     ("030_leakage_keys", _m030_leakage_keys),
 ]
 

@@ -17,8 +17,9 @@ from evaluator.errors import AlreadyExistsError, ConfigError, NotFoundError
 from evaluator.progress import Progress, part, report
 from evaluator.records import Record
 from evaluator.records import guard_keys
-from evaluator.store import (Target, check_frozen_content, check_gold_name, collection_counts, collection_row,
-                             content_hash, get_collection, is_frozen, overlapping, records_for)
+from evaluator.store import (Target, auto_accepted_ids, check_frozen_content, check_gold_name,
+                             collection_counts, collection_row, content_hash, get_collection, is_frozen, overlapping,
+                             records_for)
 from evaluator.workspace import Workspace
 
 
@@ -137,7 +138,12 @@ def split(ws: Workspace, *, source: str, fraction: float, seed: int, name: str) 
         src = get_collection(ws, source, conn=conn)
         if src["kind"] == "gold":
             raise ConfigError("Split from a round or the pool, not from a gold set.", hint="--from round:1")
-        recs = records_for(conn, src["id"])
+        every = records_for(conn, src["id"])
+        # auto-accepted answers (a model's, above a confidence threshold) never become gold: they stay in the
+        # round, and so does every other copy of their text (a copy in gold would be a leak)
+        auto = auto_accepted_ids(conn, [r.id for r in every])
+        auto_texts = {r.input_hash for r in every if r.id in auto}
+        recs = [r for r in every if r.input_hash not in auto_texts]
         if len(recs) < 2:
             raise ConfigError(f"{source} has {len(recs)} accepted example(s); too few to split.",
                               hint="label more examples first")
@@ -162,7 +168,7 @@ def split(ws: Workspace, *, source: str, fraction: float, seed: int, name: str) 
         conn.execute(db.examples.update().where(db.examples.c.id.in_(move_ids)).values(collection_id=cid))
     per = Counter(_stratum(r, task) for r in recs if r.id in set(move_ids))
     out = {"name": name, "version": 1, "from": source, "fraction": fraction, "seed": seed,
-           "examples": len(move_ids), "per_stratum": dict(sorted(per.items())),
+           "examples": len(move_ids), "per_stratum": dict(sorted(per.items())), "auto_accepted_kept": len(auto),
            "trained_on_it": _models_trained_on(ws, src)}
     if out["trained_on_it"]:
         shown = ", ".join(out["trained_on_it"][:5]) + (" ..." if len(out["trained_on_it"]) > 5 else "")

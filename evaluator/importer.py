@@ -252,6 +252,8 @@ def import_file(ws: Workspace, path: str | Path, *, into: str | Target, format: 
             report_progress(progress, done, len(records), f"writing {done}/{len(records)} examples")
         report.update(examples=len(records), annotations=answers.get("accept", 0), answers=dict(answers),
                       snapped=snapped, **near)
+        if target.kind == "round":
+            report["left_pool"] = _take_from_pool(conn, {keys[id(r)][0] for r in records})
         if task == "ner":
             report["spans_per_label"] = dict(sorted(_labels_in(records, task).items()))
             report["spans"] = sum(report["spans_per_label"].values())
@@ -292,6 +294,25 @@ def near_duplicate_warning(ws: Workspace, records: list[Record], target: Target,
             "warning": f"{len(hits)} example(s) are near-duplicates of {what} texts (character 3-gram Jaccard >= "
                        f"{threshold}); they were imported: check whether they are the same text, and see "
                        "`evaluator gold leakage`"}
+
+
+def _take_from_pool(conn, hashes: set[str]) -> int:
+    """Delete the unlabeled pool copies of texts that were just imported into a round (e.g. the answers to a
+    batch from ``evaluator next`` labeled elsewhere), so they are not offered for labeling again. (Pool copies of
+    gold texts stay: the leakage guard keeps them out of rounds, and the leakage report shows them.)"""
+    e, a, c = db.examples, db.annotations, db.collections
+    pool = [r[0] for r in conn.execute(sa.select(c.c.id).where(c.c.kind == "pool"))]
+    if not pool or not hashes:
+        return 0
+    ids: list[int] = []
+    hashes = sorted(hashes)
+    for k in range(0, len(hashes), 5000):
+        ids += [r[0] for r in conn.execute(sa.select(e.c.id).where(
+            e.c.collection_id.in_(pool), e.c.input_hash.in_(hashes[k:k + 5000]),
+            ~sa.exists().where(a.c.example_id == e.c.id)))]
+    for k in range(0, len(ids), 5000):
+        conn.execute(e.delete().where(e.c.id.in_(ids[k:k + 5000])))
+    return len(ids)
 
 
 def _insert_returning_ids(conn, rows: list[dict]) -> list[int]:

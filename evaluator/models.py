@@ -31,7 +31,8 @@ from sqlalchemy.engine import Connection
 from evaluator import db
 from evaluator.errors import AlreadyExistsError, ConfigError, IntegrityError, NotFoundError
 from evaluator.progress import Progress, check_cancel, part, report
-from evaluator.training.base import Predictor, artifact_hash, get_trainer, trainer_for, verify_artifact
+from evaluator.training.base import (Predictor, artifact_hash, get_trainer, trainer_for, training_hash,
+                                    verify_artifact)
 from evaluator.workspace import Workspace
 
 KINDS = ("trained", "spacy-dir", "predictions")
@@ -261,7 +262,9 @@ def train_round(ws: Workspace, round: int, *, trainer: str | None = None, seed: 
         mid = _commit_artifact(ws, art, name, {
             "kind": "trained", "trainer": trainer, "round": round, "parent_id": None,
             "artifact_hash": result.artifact_hash,
-            "config": {"cumulative": cumulative, "rounds": rounds, "overrides": config or {}, "trainer": result.config,
+            "config": {"cumulative": cumulative, "rounds": rounds, "overrides": config or {},
+                       "data_hash": training_hash(records), "trainer": result.config,
+                       "auto_accepted": sum(1 for r in records if r.meta.get("_auto")),
                        "labels": result.labels, "lang": result.lang, "dev_score": result.dev_score,
                        "steps": result.steps, "warnings": result.warnings[:50]},
             "train_hash": result.train_hash, "train_counts": result.counts, "versions": result.versions,
@@ -324,6 +327,9 @@ def train_runs(ws: Workspace, round: int, *, seeds: Sequence[int] = (0,), traine
         raise ConfigError("No seeds to train.", hint="e.g. --seeds 3 (seeds 0, 1, 2) or --seeds 0,1,2")
     tr = trainer_for(ws.task, trainer)
     base = check_name(name or (f"round-{round}-{tr.name}" if cumulative else f"round-{round}-only-{tr.name}"))
+    from evaluator.store import training_records
+
+    current = training_hash(training_records(ws, round=round, cumulative=cumulative))
     by_seed: dict[int, dict[str, Any]] = {}
     trained: list[str] = []
     deterministic = False
@@ -334,7 +340,14 @@ def train_runs(ws: Workspace, round: int, *, seeds: Sequence[int] = (0,), traine
                     and bool((m["config"] or {}).get("cumulative", True)) == cumulative
                     and _config_key((m["config"] or {}).get("overrides")) == _config_key(config)]
         if existing:
-            by_seed[seed] = existing[0]
+            old = existing[0]
+            if (old["config"] or {}).get("data_hash") not in (None, current):
+                raise AlreadyExistsError(
+                    f"Run {old['name']} (seed {seed}) was trained on an earlier state of round"
+                    f"{'s 1..' if cumulative else ' '}{round}; its training data has changed since.",
+                    hint=f"delete the old runs (evaluator model delete {old['name']} --yes, and its other seeds) "
+                         "and train again, or pass another --name")
+            by_seed[seed] = old
             continue
         report(progress, i, len(seeds), f"run {i + 1}/{len(seeds)}: seed {seed}")
         model = train_round(ws, round, trainer=tr.name, seed=seed, cumulative=cumulative, config=config,

@@ -117,6 +117,18 @@ def assert_writable(row) -> None:
                           hint=f"create a new version with: evaluator gold new-version {row['name']}")
 
 
+def latest_annotations(conn: Connection, example_ids: Iterable[int]) -> dict[int, dict]:
+    """The latest annotation row (highest id) of each example that has one."""
+    a = db.annotations
+    ids = list(example_ids)
+    latest: dict[int, dict] = {}
+    for chunk in range(0, len(ids), 5000):
+        part = ids[chunk:chunk + 5000]
+        for ann in conn.execute(sa.select(a).where(a.c.example_id.in_(part)).order_by(a.c.id)).mappings():
+            latest[ann["example_id"]] = dict(ann)
+    return latest
+
+
 def check_frozen_content(row, records: Iterable[Record], *, doing: str) -> str:
     """Recompute the content hash of a collection's records (every answer); for a frozen gold-set version,
     raise :class:`~evaluator.errors.IntegrityError` when it differs from the stored one. Returns the hash."""
@@ -137,14 +149,16 @@ def records_for(conn: Connection, collection_id: int, *, answers: Iterable[str] 
 
 
 def records_by_ids(conn: Connection, ids: Iterable[int], *, answers: Iterable[str] | None = None,
-                   collection_id: int | None = None) -> list[Record]:
+                   collection_id: int | None = None, tokens: bool = True) -> list[Record]:
     """Examples by database id, in the order given, with their latest annotation (a few of a large collection
-    without loading the rest). Unknown ids, and with ``collection_id`` ids of other collections, are left out."""
+    without loading the rest). Unknown ids, and with ``collection_id`` ids of other collections, are left out.
+    ``tokens=False`` leaves the tokens out (``None``): much faster for long texts when only the text is needed."""
     e = db.examples
     ids = list(ids)
+    cols = [e] if tokens else [e.c.id, e.c.text, e.c.meta, sa.null().label("tokens")]
     by_id: dict[int, dict] = {}
     for chunk in range(0, len(ids), 5000):
-        q = sa.select(e).where(e.c.id.in_(ids[chunk:chunk + 5000]))
+        q = sa.select(*cols).where(e.c.id.in_(ids[chunk:chunk + 5000]))
         if collection_id is not None:
             q = q.where(e.c.collection_id == collection_id)
         for r in conn.execute(q).mappings():
@@ -153,13 +167,7 @@ def records_by_ids(conn: Connection, ids: Iterable[int], *, answers: Iterable[st
 
 
 def _with_annotations(conn: Connection, rows, answers: Iterable[str] | None) -> list[Record]:
-    a = db.annotations
-    latest: dict[int, dict] = {}
-    ids = [r["id"] for r in rows]
-    for chunk in range(0, len(ids), 5000):
-        part = ids[chunk:chunk + 5000]
-        for ann in conn.execute(sa.select(a).where(a.c.example_id.in_(part)).order_by(a.c.id)).mappings():
-            latest[ann["example_id"]] = dict(ann)
+    latest = latest_annotations(conn, [r["id"] for r in rows])
     out: list[Record] = []
     allowed = set(answers) if answers is not None else None
     for r in rows:
@@ -177,6 +185,37 @@ def _with_annotations(conn: Connection, rows, answers: Iterable[str] | None) -> 
             id=r["id"],
         ))
     return out
+
+
+def auto_accepted_ids(conn: Connection, example_ids: Iterable[int]) -> set[int]:
+    """Examples whose latest annotation was accepted automatically (above a model-confidence threshold)."""
+    return {i for i, ann in latest_annotations(conn, example_ids).items() if ann.get("source") == "auto"}
+
+
+#: settings key of a round's labeling settings (auto-accept threshold, training on auto-accepted answers)
+_ROUND_SETTINGS = "round-settings:{}"
+ROUND_DEFAULTS = {"auto_accept": None, "auto_model": None, "train_on_auto": True}
+
+
+def round_settings(ws: Workspace, round: int) -> dict:
+    """Labeling settings of a round: ``auto_accept`` (threshold or None), ``auto_model`` and ``train_on_auto``
+    (whether training uses the auto-accepted answers; default True)."""
+    return {**ROUND_DEFAULTS, **(ws.get_setting(_ROUND_SETTINGS.format(int(round))) or {})}
+
+
+def set_round_settings(ws: Workspace, round: int, **changes) -> dict:
+    """Change labeling settings of a round (keys of :data:`ROUND_DEFAULTS`); returns them all."""
+    unknown = sorted(set(changes) - set(ROUND_DEFAULTS))
+    if unknown:
+        raise ConfigError(f"Unknown round setting(s): {', '.join(unknown)}.",
+                          hint=f"known: {', '.join(ROUND_DEFAULTS)}")
+    threshold = changes.get("auto_accept")
+    if threshold is not None and not 0 < float(threshold) <= 1:
+        raise ConfigError(f"The auto-accept threshold must be above 0 and at most 1, got {threshold}.",
+                          hint="e.g. 0.9; leave it empty to review every answer")
+    merged = {**round_settings(ws, round), **changes}
+    ws.set_setting(_ROUND_SETTINGS.format(int(round)), merged)
+    return merged
 
 
 def load_records(ws: Workspace, target: Target | str, *, answers: Iterable[str] | None = ("accept",)) -> list[Record]:
@@ -243,8 +282,14 @@ def rounds(conn: Connection) -> list[int]:
     return sorted(int(r[0]) for r in conn.execute(sa.select(c.c.name).where(c.c.kind == "round")))
 
 
-def training_records(ws: Workspace, *, round: int, cumulative: bool = True) -> list[Record]:
-    """Accepted annotations of rounds 1..k (or round k only). Raises LeakageError if any text is in a gold set."""
+def training_records(ws: Workspace, *, round: int, cumulative: bool = True,
+                     auto_accepted: bool | None = None) -> list[Record]:
+    """Accepted annotations of rounds 1..k (or round k only). Raises LeakageError if any text is in a gold set.
+
+    Answers accepted automatically above a model-confidence threshold are included when ``auto_accepted`` is
+    True, left out when False, and by default (None) as each round's ``train_on_auto`` setting says (default:
+    included, the point of the threshold). Included ones carry ``meta["_auto"] = True``.
+    """
     with ws.engine.connect() as conn:
         available = rounds(conn)
         if round not in available:
@@ -257,10 +302,12 @@ def training_records(ws: Workspace, *, round: int, cumulative: bool = True) -> l
             row = collection_row(conn, Target("round", str(r)))
             every = records_for(conn, row["id"], answers=None)
             examples += len(every)
+            keep_auto = round_settings(ws, r)["train_on_auto"] if auto_accepted is None else auto_accepted
+            auto = auto_accepted_ids(conn, [rec.id for rec in every])
             for rec in every:
-                if rec.answer != "accept":
+                if rec.answer != "accept" or (rec.id in auto and not keep_auto):
                     continue
-                rec.meta = {**rec.meta, "_round": r}
+                rec.meta = {**rec.meta, "_round": r, **({"_auto": True} if rec.id in auto else {})}
                 records.append(rec)
         if records:
             leakage_check(conn, records, where=f"in the training data of round {round}",

@@ -9,18 +9,12 @@ from evaluator.scoring.evaluate import evaluate_models
 from evaluator.stats import DEFAULT_RESAMPLES, DEFAULT_SEED
 from ui import cache, render
 from ui.progress import progress_bar
+from ui.report import workspace_with_gold
 
 st.title("📊 Evaluate")
 st.caption("Every model scored on the same frozen, hash-checked gold set; a paired test says whether the newer "
            "one is really better. Scores are stored with their settings and reused.")
-ws = ui.require_workspace()
-status = ui.call(cache.workspace_status, ws)
-if status is None:
-    st.stop()
-if not status["gold_sets"]:
-    st.info("No gold set yet: import one on the **Data** page (into `gold:NAME`) or split one off a round on the "
-            "**Gold sets** page.")
-    st.stop()
+ws, status = workspace_with_gold()
 models = ui.call(cache.models, ws) or []
 if not models:
     st.info("No models yet: train one on the **Train** page.")

@@ -66,7 +66,7 @@ colors = render.label_colors(status["labels"])
 st.markdown("**Labels** " + (" ".join(f":{colors[lab]}-badge[{render.escape_md(lab)}]" for lab in status["labels"])
                               or "none yet"))
 
-pages_here = {title for title, file in (("Train", "train.py"), ("Evaluate", "evaluate.py"))
+pages_here = {title for title, file in (("Label", "label.py"), ("Train", "train.py"), ("Evaluate", "evaluate.py"))
               if (Path(__file__).resolve().parent / file).exists()}
 hints = render.next_steps(status, pages=pages_here)
 if hints:

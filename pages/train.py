@@ -97,7 +97,11 @@ else:
     models = ui.call(cache.models, ws) or []
     existing = {m["name"] for m in models}
     c1, c2, c3, c4 = st.columns([1, 2, 2, 1])
-    rnd = c1.selectbox("Round", rounds, index=len(rounds) - 1, key="train.round")
+    if st.session_state.get("train.round") not in rounds:
+        st.session_state.pop("train.round", None)
+    # "Train this round" on the Label page sets train.round; no default index then (Streamlit would log a warning)
+    rnd = c1.selectbox("Round", rounds, index=None if "train.round" in st.session_state else len(rounds) - 1,
+                       key="train.round")
     cumulative = c2.radio("Training data", [True, False], key="train.cumulative", horizontal=True,
                           format_func=lambda c: "rounds 1..k (cumulative)" if c else "round k only")
     names = list(trainers)

@@ -181,6 +181,10 @@ def next_steps(status: dict, *, pages: Iterable[str] = ()) -> list[str]:
         hints.append("No annotation rounds yet: import your labeled data on the **Data** page into `round:1`.")
     if not status["labels"]:
         hints.append("The workspace has no labels yet; they are added by the first import.")
+    pool = (status.get("pool") or {}).get("unlabeled", 0)
+    if pool and status["labels"] and "Label" in pages:
+        hints.append(f"{pool:,} pool text(s) wait for labels: label a round on the **Label** page (next items by "
+                     "the model's uncertainty), or a gold set (a random sample).")
     if gold and status["rounds"] and any(g["frozen"] for g in gold):
         if "Train" in pages:
             hints.append("Train a model per round on the **Train** page.")
@@ -190,6 +194,48 @@ def next_steps(status: dict, *, pages: Iterable[str] = ()) -> list[str]:
             hints.append("Ready: a frozen gold set and annotation rounds. Check the leakage report on the "
                          "**Gold sets** page before training.")
     return hints
+
+
+# ------------------------------------------------------------------------------------------ Label page
+
+def label_progress_rows(progress: dict) -> list[dict]:
+    """Rows of the Label page's per-label table: accepted by people and auto-accepted, per label."""
+    done, auto = progress["per_label"], progress["per_label_auto"]
+    return [{"label": k, "accepted": done.get(k, 0), "auto-accepted": auto.get(k, 0)}
+            for k in sorted(set(done) | set(auto))]
+
+
+def annotator_rows(per_annotator: list[dict]) -> list[dict]:
+    """Rows of the Label page's per-annotator table (answers, by answer, answers per hour, last answer)."""
+    return [{"annotator": p["annotator"], "answers": p["answers"], "accepted": p["accept"], "rejected": p["reject"],
+             "ignored": p["ignore"], "auto": p["auto"],
+             "per hour": None if p["per_hour"] is None else round(p["per_hour"]),
+             "last answer": str(p["last"] or "")[:16].replace("T", " ")} for p in per_annotator]
+
+
+def pair_rows(pairs: list[dict], task: str) -> list[dict]:
+    """Rows of the agreement table: one per pair of annotators."""
+    rows = []
+    for p in pairs:
+        row = {"annotator A": p["a"], "annotator B": p["b"], "examples": p["items"], "identical": p["observed"]}
+        if task == "textcat":
+            row["kappa"] = p["kappa"]
+        else:
+            row.update({"both accepted": p["accepted_items"], "span F1": p["f1"]})
+        rows.append(row)
+    return rows
+
+
+def order_text(order: dict) -> str:
+    """One stored labeling order in words: ``random (seed 3)``, ``least confident first (margin, model X)``."""
+    if order.get("strategy") == "random":
+        text = f"random (seed {order.get('seed', 0)})"
+    elif order.get("strategy") == "uncertainty":
+        by = ", ".join(order.get("committee") or []) or order.get("model") or "?"
+        text = f"least confident first ({order.get('method')}, {'committee ' if order.get('committee') else ''}{by})"
+    else:
+        text = "as imported"
+    return text + (f", pre-filled by {order['suggestions']}" if order.get("suggestions") else "")
 
 
 # ------------------------------------------------------------------------------------------ Train page

@@ -182,3 +182,5 @@ from evaluator.cli import evaluation as _evaluation  # noqa: E402,F401
 from evaluator.cli import scoring as _scoring  # noqa: E402,F401
 from evaluator.cli import training as _training  # noqa: E402,F401
 from evaluator.cli import abtest as _abtest  # noqa: E402,F401
+from evaluator.cli import labeling as _labeling  # noqa: E402,F401
+from evaluator.cli import reporting as _reporting  # noqa: E402,F401

@@ -47,6 +47,7 @@ def test_home_shows_the_workspace_summary(page, browser_workspace):
     # table (Glide data grid keeps an aria table of the visible cells)
     grid = page.get_by_test_id("stDataFrame").last
     grid.wait_for()
+    grid.locator("[role=gridcell], td").first.wait_for(state="attached")  # drawn after the grid appears
     cells = grid.locator("[role=gridcell], td").all_inner_texts()
     assert any(s["gold_sets"][0]["content_hash"][:12] in c for c in cells), cells[:20]
     page.get_by_test_id("stVegaLiteChart").wait_for()
