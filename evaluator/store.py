@@ -225,6 +225,27 @@ def load_records(ws: Workspace, target: Target | str, *, answers: Iterable[str] 
         return records_for(conn, row["id"], answers=answers)
 
 
+def _guard_keys_of(conn: Connection, kind: str) -> set[str]:
+    e, c = db.examples, db.collections
+    keys: set[str] = set()
+    for h, loose in conn.execute(sa.select(e.c.input_hash, e.c.loose_hash).join(c, c.c.id == e.c.collection_id)
+                                 .where(c.c.kind == kind)):
+        keys.add(h)
+        if loose:
+            keys.add(loose)
+    return keys
+
+
+def gold_hashes(conn: Connection) -> set[str]:
+    """Both leakage-guard keys (:func:`~evaluator.records.guard_keys`) of every example in any gold set version."""
+    return _guard_keys_of(conn, "gold")
+
+
+def train_hashes(conn: Connection) -> set[str]:
+    """Both leakage-guard keys of every example in a training round."""
+    return _guard_keys_of(conn, "round")
+
+
 def overlapping(records: Iterable[Record], keys: set[str]) -> list[Record]:
     """The records whose text matches ``keys`` (hashes from :func:`~evaluator.records.guard_keys`) by either key."""
     return [r for r in records if not keys.isdisjoint(guard_keys(r.text))]
