@@ -7,6 +7,7 @@ plus its file.
 import streamlit as st
 
 import ui
+from ui import render
 from evaluator.workspace import default_workspace_path
 
 
@@ -34,9 +35,12 @@ with st.sidebar:
                             "the page address (?workspace=...), so a reload or a bookmark opens the same one.")
     ui.workspace_to_url()
     ws, _ = ui.open_current_workspace()
+    if ws is not None and ws.cleaned:  # leftovers of an interrupted training were removed when it opened
+        from evaluator.housekeeping import describe
+        st.info(describe(ws.cleaned))
     n_labels = len(ws.labels) if ws else 0
-    st.caption(f"🟢 {ws.task} workspace · {n_labels} label{'' if n_labels == 1 else 's'}" if ws
-               else "⚪ no workspace in this folder yet")
+    st.caption(f"🟢 {ws.task} workspace · {n_labels} label{'' if n_labels == 1 else 's'}" if ws else
+               f"⚪ no workspace at {render.code_md(str(ui.workspace_path().resolve()))} yet")
     ui.kept_text_input("Annotator", ui.ANNOTATOR, placeholder="your name",
                        help="Stored with the annotations and A/B judgements you make in this app.")
 

@@ -66,6 +66,8 @@ examples = sa.Table(
     sa.Column("meta", JSONText),
     sa.Column("import_id", sa.Integer, sa.ForeignKey("imports.id", ondelete="SET NULL")),
     sa.Column("created_at", sa.String(40), nullable=False, default=utcnow),
+    # the leakage guard's second key: letters and digits of the normalized text (030_leakage_keys)
+    sa.Column("loose_hash", sa.String(32), index=True),
 )
 
 annotations = sa.Table(
@@ -458,6 +460,24 @@ def _m021_confidences(conn: Connection) -> None:
     table.create(conn)
 
 
+def _m030_leakage_keys(conn: Connection) -> None:
+    """Leakage guard keys that Unicode cannot fool: ``examples.loose_hash`` (letters and digits only) and both
+    keys recomputed with NFKC, format characters dropped and confusables folded (:func:`records.guard_keys`)."""
+    from evaluator.records import guard_keys
+
+    conn.execute(sa.text("ALTER TABLE examples ADD COLUMN loose_hash VARCHAR(32)"))
+    conn.execute(sa.text("CREATE INDEX ix_examples_loose_hash ON examples (loose_hash)"))
+    last = 0
+    while True:
+        rows = conn.execute(sa.text("SELECT id, text FROM examples WHERE id > :last ORDER BY id LIMIT 5000"),
+                            {"last": last}).all()
+        if not rows:
+            break
+        conn.execute(sa.text("UPDATE examples SET input_hash = :h, loose_hash = :l WHERE id = :id"),
+                     [{"id": i, "h": h, "l": l} for i, (h, l) in ((i, guard_keys(t)) for i, t in rows)])
+        last = rows[-1][0]
+
+
 #: Ordered, named migrations. Append only; never edit a step that has shipped.
 MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
     ("001_initial", _m001_initial),
@@ -466,6 +486,7 @@ MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
     ("010_ab_sessions", _m010_ab_sessions),
     ("020_annotation_source", _m020_annotation_source),
     ("021_confidences", _m021_confidences),
+    ("030_leakage_keys", _m030_leakage_keys),
 ]
 
 
@@ -530,7 +551,13 @@ def upsert(conn: Connection, table: sa.Table, values: dict[str, Any], *, keys: t
 def migrate(engine: Engine) -> list[str]:
     """Apply pending migrations in order; return the names applied."""
     applied: list[str] = []
+    with engine.connect() as conn:  # the usual case, up to date, reads without waiting for a writer
+        if sa.inspect(conn).has_table("schema_migrations"):
+            done = {r[0] for r in conn.execute(sa.select(schema_migrations.c.name))}
+            if done == {name for name, _ in MIGRATIONS}:
+                return applied
     with engine.begin() as conn:
+        lock_for_writing(conn)  # two processes opening a new workspace at once: the second waits, then sees it
         schema_migrations.create(conn, checkfirst=True)
         done = {r[0] for r in conn.execute(sa.select(schema_migrations.c.name))}
         unknown = sorted(done - {name for name, _ in MIGRATIONS})

@@ -18,10 +18,11 @@ import sqlalchemy as sa
 from evaluator import db
 from evaluator.errors import ConfigError, InputFormatError, LeakageError, NotFoundError, ValidationError
 from evaluator.formats import ReadOptions, detect_format, get_format
+from evaluator.formats._common import Problems, check_storable
 from evaluator.progress import Progress, report as report_progress
-from evaluator.records import Record
-from evaluator.store import (Target, assert_writable, collection_row, get_collection, leakage_check, parse_target,
-                             records_for)
+from evaluator.records import Record, guard_keys
+from evaluator.store import (Keyed, Target, assert_writable, check_frozen_content, collection_row, get_collection,
+                             leakage_check, parse_target, records_for)
 from evaluator.workspace import Workspace
 
 
@@ -45,11 +46,34 @@ def read_file(path: str | Path, *, format: str | None = None, options: ReadOptio
     if not path.exists():
         raise ConfigError(f"{path}: no such file or folder.", hint="check the path")
     fmt = get_format(format) if format else detect_format(path, task=task)
+    if task is not None and fmt.task not in ("both", task):
+        raise task_mismatch(path, fmt.name, fmt.task, task)
     options = options or ReadOptions()
     records = fmt.read(path, options)
+    # one rule for every format and both databases: no NUL, no lone surrogate, JSON meta (before tokenizing)
+    problems = Problems(path, unit="record" if fmt.name in _RECORD_UNITS else "line")
+    check_storable(records, problems)
+    problems.raise_if_any()
     from evaluator.tokenize import ensure_tokens
     ensure_tokens(records, lang=options.lang)
     return fmt.name, records
+
+
+def task_mismatch(path: Path, fmt_name: str, fmt_task: str, task: str) -> ConfigError:
+    """The error for a file of the other task (text categories into an NER workspace, or the reverse)."""
+    if task == "ner":
+        why = ("every text would become an NER example with no entities, which teaches the model that there are "
+               "none")
+    else:
+        why = "every text would arrive without a category"
+    return ConfigError(f"Task mismatch: {path} is read as {fmt_name!r}, a {_TASK_WORDS[fmt_task]} format, but this "
+                       f"workspace is for {_TASK_WORDS[task]}; {why}. Nothing was imported.",
+                       hint=f"import it into a {fmt_task} workspace (evaluator init --task {fmt_task}), or pass "
+                            "--format with a format of this workspace's task")
+
+
+#: formats whose errors name a record number rather than a line
+_RECORD_UNITS = ("spacy-docbin", "labelstudio")
 
 
 def _check_task(records: list[Record], task: str, path: Path) -> None:
@@ -62,14 +86,38 @@ def _check_task(records: list[Record], task: str, path: Path) -> None:
             problems.append(InputFormatError("has entity spans but no category; this workspace is for text "
                                              "classification.", path=str(path), line=where,
                                              hint="import it into an NER workspace, or give a label column"))
-        if task == "ner" and r.label and not r.spans and r.tokens is None:
-            problems.append(InputFormatError("has a category but this workspace is for NER.", path=str(path),
-                                             line=where, hint="import it into a textcat workspace"))
+        if task == "ner" and r.label and not r.spans:  # (tokens are filled by now: they tell nothing)
+            problems.append(InputFormatError(
+                f"task mismatch: has a category ({r.label!r}) and no entity spans, but this workspace is for NER; "
+                "it would be stored as an example with no entities.", path=str(path), line=where,
+                hint="import text-classification data into a textcat workspace (evaluator init --task textcat)"))
         if task == "textcat" and not r.label:
             problems.append(InputFormatError("has no category label.", path=str(path), line=where,
                                              hint="fill the label, or mark the record answer as ignore"))
     if problems:
         raise problems[0] if len(problems) == 1 else ValidationError(problems)
+
+
+def unknown_labels_error(records: list[Record], unknown: list[str], known: set[str], path: Path, *,
+                         unit: str = "line") -> ConfigError:
+    """The error for labels outside the label set: each label (quoted, so a newline in it cannot split the
+    message) with its count and the first lines where it occurs."""
+    where: dict[str, list] = {lab: [] for lab in unknown}
+    counts: Counter = Counter()
+    for i, r in enumerate(records, 1):
+        if r.answer != "accept":
+            continue
+        for lab in ([s.label for s in r.spans] if r.spans else [r.label] if r.label else []):
+            if lab in where:
+                counts[lab] += 1
+                if len(where[lab]) < 3 and (r.line or i) not in where[lab]:
+                    where[lab].append(r.line or i)
+    shown = "; ".join(f"{lab!r} ({counts[lab]}x, {unit} {', '.join(map(str, where[lab]))}"
+                      f"{', ...' if counts[lab] > len(where[lab]) else ''})" for lab in unknown[:10])
+    more = f"; and {len(unknown) - 10} more" if len(unknown) > 10 else ""
+    return ConfigError(f"{path}: labels not in the workspace label set: {shown}{more} (workspace labels: "
+                       f"{', '.join(repr(x) for x in sorted(known))}). Nothing was imported.",
+                       hint="pass --extend-labels to add them, or fix the file")
 
 
 def _labels_in(records: Iterable[Record], task: str) -> Counter:
@@ -138,6 +186,8 @@ def import_file(ws: Workspace, path: str | Path, *, into: str | Target, format: 
     report: dict = {"file": str(path), "format": fmt_name, "target": str(target), "already_imported": False}
     if sizes:
         report.update(sizes=sizes, shuffle=bool(shuffle), seed=int(seed) if shuffle else None)
+    if options.notes:  # skipped files, lenient readings: not errors, but the user should know
+        report["notes"] = list(options.notes)
     if not records:
         raise InputFormatError("holds no records.", path=str(path), hint="check the file and the --format")
     _check_task(records, task, path)
@@ -146,13 +196,15 @@ def import_file(ws: Workspace, path: str | Path, *, into: str | Target, format: 
     known = set(ws.labels)
     unknown = sorted(set(label_counts) - known)
     if known and unknown and not extend_labels:
-        raise ConfigError(f"{path}: labels not in the workspace label set: {', '.join(unknown)} "
-                          f"(workspace labels: {', '.join(sorted(known))}). Nothing was imported.",
-                          hint="pass --extend-labels to add them, or fix the file")
+        raise unknown_labels_error(records, unknown, known, path, unit="record" if fmt_name in _RECORD_UNITS else "line")
     snapped = 0
     for r in records:
-        snapped += int(r.meta.pop("_snapped", 0) or 0)
+        count = r.meta.pop("_snapped", 0)
+        snapped += count if isinstance(count, int) else 0
 
+    report_progress(progress, 0, len(records), "looking for near-duplicates of gold texts")
+    near = near_duplicate_warning(ws, records, target)
+    keys = {id(r): guard_keys(r.text) for r in records}  # both leakage-guard keys, computed once per record
     report_progress(progress, 0, len(records), "checking the leakage guard")
     with ws.engine.begin() as conn:
         db.lock_for_writing(conn)  # a concurrent import waits, then sees this one's rows (guard, "already imported")
@@ -168,7 +220,7 @@ def import_file(ws: Workspace, path: str | Path, *, into: str | Target, format: 
                 return report
             if t.kind == "gold":
                 assert_writable(row)
-        records = _apply_guard(conn, target, records, path, skip_gold_overlap, report)
+        records = _apply_guard(conn, target, records, path, skip_gold_overlap, report, keys=keys)
 
         # repeated texts are kept (published counts include them) and reported: exact repeats, and repeats
         # after normalization (what the leakage guard compares)
@@ -176,7 +228,7 @@ def import_file(ws: Workspace, path: str | Path, *, into: str | Target, format: 
         dups = {t: n for t, n in exact.items() if n > 1}
         report["duplicates_in_file"] = sum(n - 1 for n in dups.values())
         report["duplicate_texts"] = len(dups)
-        report["duplicates_normalized"] = sum(n - 1 for n in Counter(r.input_hash for r in records).values())
+        report["duplicates_normalized"] = sum(n - 1 for n in Counter(keys[id(r)][0] for r in records).values())
         if dups:
             report["duplicate_examples"] = [t[:80] for t in list(dups)[:3]]
 
@@ -195,15 +247,15 @@ def import_file(ws: Workspace, path: str | Path, *, into: str | Target, format: 
         rounds, import_ids = [], []
         for t, part in zip(targets, parts):
             got, import_id = _write_examples(conn, ws, t, part, path=path, sha=sha, fmt_name=fmt_name,
-                                             annotator=annotator, step=step)
+                                             annotator=annotator, step=step, keys=keys)
             answers.update(got)
             import_ids.append(import_id)
             rounds.append({"target": str(t), "examples": len(part), "annotations": got.get("accept", 0)})
         kept = [r for part in parts for r in part]
         report.update(examples=len(kept), annotations=answers.get("accept", 0), answers=dict(answers),
-                      snapped=snapped)
+                      snapped=snapped, **near)
         if target.kind == "round":
-            report["left_pool"] = _take_from_pool(conn, {r.input_hash for r in kept})
+            report["left_pool"] = _take_from_pool(conn, {keys[id(r)][0] for r in kept})
         if sizes:
             report["rounds"] = rounds
         if task == "ner":
@@ -220,6 +272,39 @@ def import_file(ws: Workspace, path: str | Path, *, into: str | Target, format: 
                                   + "; unlabeled texts belong in the pool"]
         conn.execute(db.imports.update().where(db.imports.c.id.in_(import_ids)).values(report=report))
     return report
+
+
+def near_duplicate_warning(ws: Workspace, records: list[Record], target: Target, *, threshold: float = 0.9,
+                           shown: int = 5) -> dict:
+    """Near-duplicates (character 3-gram Jaccard >= ``threshold``) between the records and the other side of the
+    leakage guard (gold sets for a round or the pool; rounds for a gold set), leaving out exact overlaps (the
+    guard's business). Returns ``{"near_duplicates": count of records, "near_duplicate_examples": [...],
+    "warning": ...}`` when there are any, else ``{"near_duplicates": 0}``."""
+    from evaluator.neardup import near_duplicates
+
+    e, c = db.examples, db.collections
+    other_kind = "round" if target.kind == "gold" else "gold"
+    with ws.engine.connect() as conn:
+        rows = conn.execute(sa.select(e.c.text, e.c.input_hash, e.c.loose_hash).join(c, c.c.id == e.c.collection_id)
+                            .where(c.c.kind == other_kind)).all()
+    if not rows or not records:
+        return {"near_duplicates": 0}
+    pairs = near_duplicates([r.text for r in records], [row.text for row in rows], threshold=threshold)
+    hits: dict[int, tuple] = {}
+    for p in pairs:
+        if p.left in hits or not {rows[p.right].input_hash, rows[p.right].loose_hash}.isdisjoint(
+                guard_keys(records[p.left].text)):
+            continue
+        hits[p.left] = (rows[p.right].text, p.similarity)
+    if not hits:
+        return {"near_duplicates": 0}
+    what = "training round" if other_kind == "round" else "gold"
+    examples = [{"line": records[i].line, "text": records[i].text[:120], f"{other_kind}_text": text[:120],
+                 "similarity": round(sim, 4)} for i, (text, sim) in list(hits.items())[:shown]]
+    return {"near_duplicates": len(hits), "near_duplicate_examples": examples,
+            "warning": f"{len(hits)} example(s) are near-duplicates of {what} texts (character 3-gram Jaccard >= "
+                       f"{threshold}); they were imported: check whether they are the same text, and see "
+                       "`evaluator gold leakage`"}
 
 
 def _take_from_pool(conn, hashes: set[str]) -> int:
@@ -241,16 +326,19 @@ def _take_from_pool(conn, hashes: set[str]) -> int:
     return len(ids)
 
 
-def _apply_guard(conn, target: Target, records: list[Record], path: Path, skip: bool, report: dict) -> list[Record]:
+def _apply_guard(conn, target: Target, records: list[Record], path: Path, skip: bool, report: dict, *,
+                 keys: dict[int, tuple[str, str]]) -> list[Record]:
     """The leakage guard: gold texts never go into a round or the pool, round texts never into a gold set.
-    Refuses (LeakageError) or, with ``skip``, leaves them out and says so in ``report``."""
+    Refuses (LeakageError) or, with ``skip``, leaves them out and says so in ``report``. ``keys``: both guard keys
+    of each record, by ``id()``."""
     against = "rounds" if target.kind == "gold" else "gold"
     what = "training rounds" if target.kind == "gold" else "a gold set"
     if target.kind == "gold":
         hint = "pass --skip-gold-overlap to leave them out (a gold example must never be trained on)"
     else:
         hint = "pass --skip-gold-overlap to import the rest and leave these out"
-    overlap = leakage_check(conn, records, against=against, where=f"in {path.name}", hint=hint, skip=skip)
+    overlap = leakage_check(conn, [Keyed(r.text, *keys[id(r)]) for r in records], against=against,
+                            where=f"in {path.name}", hint=hint, skip=skip)
     if not overlap:
         return records
     drop = set(overlap)
@@ -292,7 +380,8 @@ def _split_records(records: list[Record], sizes: list[int], *, shuffle: bool, se
 
 
 def _write_examples(conn, ws: Workspace, target: Target, records: list[Record], *, path: Path, sha: str,
-                    fmt_name: str, annotator: str, step: Callable[[int], None]) -> tuple[Counter, int]:
+                    fmt_name: str, annotator: str, step: Callable[[int], None],
+                    keys: dict[int, tuple[str, str]]) -> tuple[Counter, int]:
     """Append ``records`` to ``target`` (created when new) with their annotations and one ``imports`` row;
     returns the answers written and the import's id."""
     row = get_collection(ws, target, create=True, conn=conn)
@@ -309,8 +398,8 @@ def _write_examples(conn, ws: Workspace, target: Target, records: list[Record], 
     answers: Counter = Counter()
     for k in range(0, len(records), chunk):
         part = records[k:k + chunk]
-        ex_rows = [{"collection_id": cid, "position": start + k + i, "text": r.text, "input_hash": r.input_hash,
-                    "tokens": [[t.start, t.end] for t in r.tokens] if r.tokens is not None else None,
+        ex_rows = [{"collection_id": cid, "position": start + k + i, "text": r.text, "input_hash": keys[id(r)][0],
+                    "loose_hash": keys[id(r)][1], "tokens": [[t.start, t.end] for t in r.tokens] if r.tokens is not None else None,
                     "meta": r.meta or None, "import_id": import_id, "created_at": now}
                    for i, r in enumerate(part)]
         ids = _insert_returning_ids(conn, ex_rows)
@@ -354,6 +443,7 @@ def export_records(ws: Workspace, source: str | Target, *, format: str, out: str
     with ws.engine.connect() as conn:
         row = get_collection(ws, target, conn=conn)
         every = records_for(conn, row["id"], answers=None)
+    check_frozen_content(row, every, doing="export it")  # a tampered frozen gold set is never written out
     # Prodigy JSONL keeps every answer; the other formats hold accepted annotations, plus texts without any
     # annotation when the format can mark them as such (Label Studio tasks without annotations, empty CSV
     # labels, ...).
@@ -395,7 +485,8 @@ def move_examples(ws: Workspace, example_ids: list[int], *, to: str | Target) ->
     with ws.engine.begin() as conn:
         db.lock_for_writing(conn)
         e = db.examples
-        rows = conn.execute(sa.select(e.c.id, e.c.text, e.c.input_hash).where(e.c.id.in_(example_ids))).all()
+        rows = conn.execute(sa.select(e.c.id, e.c.text, e.c.input_hash, e.c.loose_hash)
+                            .where(e.c.id.in_(example_ids))).all()
         leakage_check(conn, rows, where=f"being moved into {target}", hint="leave them in the pool or delete them")
         row = get_collection(ws, target, create=True, conn=conn)
         conn.execute(e.update().where(e.c.id.in_(example_ids)).values(collection_id=row["id"]))

@@ -148,9 +148,9 @@ def _candidates(conn, target: Target, *, annotator: str | None, overlap: bool) -
     e, a = db.examples, db.annotations
     answered = sa.exists().where(a.c.example_id == e.c.id)
     guard = gold_hashes(conn) if target.kind == "round" else (train_hashes(conn) | gold_hashes(conn))
-    out = [(i, 1, pos) for i, h, pos in conn.execute(
-        sa.select(e.c.id, e.c.input_hash, e.c.position).where(e.c.collection_id.in_(_pool_collections(conn)),
-                                                             ~answered)) if h not in guard]
+    out = [(i, 1, pos) for i, h, loose, pos in conn.execute(
+        sa.select(e.c.id, e.c.input_hash, e.c.loose_hash, e.c.position)
+        .where(e.c.collection_id.in_(_pool_collections(conn)), ~answered)) if h not in guard and loose not in guard]
     tgt = collection_row(conn, target)
     if tgt is not None:
         cond = ~answered

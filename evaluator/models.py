@@ -17,6 +17,7 @@ round, computed from the rounds whenever it is asked for, never from creation or
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -92,6 +93,21 @@ def _rel(ws: Workspace, path: Path) -> str:
 
 def _tmp_dir(ws: Workspace) -> Path:
     return Path(tempfile.mkdtemp(prefix=".tmp-", dir=ws.models_dir))
+
+
+@contextlib.contextmanager
+def _scratch(ws: Workspace):
+    """A temporary folder in ``models/`` for an artifact being made, removed afterwards; meanwhile the workspace's
+    training guard is held, so another process opening the workspace does not take it for a leftover of an
+    interrupted training (:mod:`evaluator.housekeeping`)."""
+    from evaluator.housekeeping import training_guard
+
+    with training_guard(ws):
+        tmp = _tmp_dir(ws)
+        try:
+            yield tmp
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
 
 
 def _final_dir(ws: Workspace, name: str) -> Path:
@@ -174,11 +190,11 @@ def _parents(rows: list) -> dict[int, int | None]:
 
 def _gold_overlap(conn: Connection, model_ids: list[int] | None = None) -> dict[int, dict[str, int]]:
     """model id -> {gold set name: examples} for trained models whose training examples share a text with a gold
-    set now (a gold set made after the model was trained, e.g. split off its round)."""
+    set now (a gold set made after the model was trained, e.g. split off its round), by either leakage-guard key."""
     te, e, g, c = db.training_examples, db.examples, db.examples.alias("g"), db.collections
     q = (sa.select(te.c.model_id, c.c.name, sa.func.count(sa.distinct(g.c.id)))
          .select_from(te.join(e, e.c.id == te.c.example_id)
-                      .join(g, g.c.input_hash == e.c.input_hash)
+                      .join(g, sa.or_(g.c.input_hash == e.c.input_hash, g.c.loose_hash == e.c.loose_hash))
                       .join(c, sa.and_(c.c.id == g.c.collection_id, c.c.kind == "gold")))
          .group_by(te.c.model_id, c.c.name))
     if model_ids is not None:
@@ -244,8 +260,7 @@ def train_round(ws: Workspace, round: int, *, trainer: str | None = None, seed: 
     report(progress, 0, None, f"reading the accepted annotations of round{'s 1..' if cumulative else ' '}{round}")
     records = training_records(ws, round=round, cumulative=cumulative)  # leakage guard raises here
     rounds = sorted({int(r.meta.get("_round", round)) for r in records})
-    tmp = _tmp_dir(ws)
-    try:
+    with _scratch(ws) as tmp:
         art = tmp / "artifact"
         result = tr.train(records, labels=ws.labels or None, lang=ws.lang, config=config, seed=seed,
                           out_dir=art, progress=progress, cancel=cancel)
@@ -272,8 +287,6 @@ def train_round(ws: Workspace, round: int, *, trainer: str | None = None, seed: 
             "train_hash": result.train_hash, "train_counts": result.counts, "versions": result.versions,
             "seed": seed, "seconds": result.seconds,
         }, check=still_no_leak, after=remember_examples)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
     out = _get(ws, mid)
     out["warnings"] = result.warnings
     report(progress, 1, 1, f"saved model {name}: {result.counts['examples']} examples, {result.seconds:.1f} s")
@@ -403,8 +416,7 @@ def add_model(ws: Workspace, path: str | Path, *, name: str, format: str | None 
         if _exists(conn, name):
             raise AlreadyExistsError(f"A model named {name!r} already exists.",
                                      hint=f"choose another --name, e.g. {free_name(ws, name)}")
-    tmp = _tmp_dir(ws)
-    try:
+    with _scratch(ws) as tmp:
         art = tmp / "artifact"
         art.mkdir()
         if src.is_dir() and (src / "config.cfg").is_file():
@@ -430,8 +442,6 @@ def add_model(ws: Workspace, path: str | Path, *, name: str, format: str | None 
                                            "records": len(pred)}
         digest = artifact_hash(art)
         mid = _commit_artifact(ws, art, name, {"kind": kind, "artifact_hash": digest, "config": config})
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
     return _get(ws, mid)
 
 

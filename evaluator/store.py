@@ -6,14 +6,14 @@ import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Iterable, NamedTuple, Sequence
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from evaluator import db
-from evaluator.errors import ConfigError, FrozenError, LeakageError, NotFoundError
-from evaluator.records import Record, Span, Token
+from evaluator.errors import ConfigError, FrozenError, IntegrityError, LeakageError, NotFoundError
+from evaluator.records import Record, Span, Token, guard_keys
 from evaluator.workspace import Workspace
 
 
@@ -105,9 +105,16 @@ def get_collection(ws: Workspace, target: Target | str, *, create: bool = False,
         return _run(c)
 
 
+def is_frozen(row) -> bool:
+    """A gold-set version is frozen when it has a freeze time *or* a stored content hash (a cleared
+    ``frozen_at`` does not unfreeze it)."""
+    return bool(row["frozen_at"] or row["content_hash"])
+
+
 def assert_writable(row) -> None:
-    if row["frozen_at"]:
-        raise FrozenError(f"gold:{row['name']} version {row['version']} is frozen (since {row['frozen_at']}).",
+    if is_frozen(row):
+        since = f" (since {row['frozen_at']})" if row["frozen_at"] else " (its content hash is stored)"
+        raise FrozenError(f"gold:{row['name']} version {row['version']} is frozen{since}.",
                           hint=f"create a new version with: evaluator gold new-version {row['name']}")
 
 
@@ -121,6 +128,18 @@ def latest_annotations(conn: Connection, example_ids: Iterable[int]) -> dict[int
         for ann in conn.execute(sa.select(a).where(a.c.example_id.in_(part)).order_by(a.c.id)).mappings():
             latest[ann["example_id"]] = dict(ann)
     return latest
+
+
+def check_frozen_content(row, records: Iterable[Record], *, doing: str) -> str:
+    """Recompute the content hash of a collection's records (every answer); for a frozen gold-set version,
+    raise :class:`~evaluator.errors.IntegrityError` when it differs from the stored one. Returns the hash."""
+    actual = content_hash(records)
+    if row["kind"] == "gold" and is_frozen(row) and actual != row["content_hash"]:
+        raise IntegrityError(
+            f"gold:{row['name']} version {row['version']} was changed after it was frozen (stored hash "
+            f"{(row['content_hash'] or 'none')[:12]}, actual {actual[:12]}); refusing to {doing}.",
+            hint="scores on it are not comparable; restore the database from a backup or create a new version")
+    return actual
 
 
 def records_for(conn: Connection, collection_id: int, *, answers: Iterable[str] | None = ("accept",)) -> list[Record]:
@@ -207,19 +226,45 @@ def load_records(ws: Workspace, target: Target | str, *, answers: Iterable[str] 
         return records_for(conn, row["id"], answers=answers)
 
 
-def gold_hashes(conn: Connection, *, exclude_collection: int | None = None) -> set[str]:
-    """input_hash of every example in any gold set version (frozen or not)."""
+def _guard_keys_of(conn: Connection, kind: str) -> set[str]:
     e, c = db.examples, db.collections
-    q = sa.select(e.c.input_hash).join(c, c.c.id == e.c.collection_id).where(c.c.kind == "gold")
-    if exclude_collection is not None:
-        q = q.where(c.c.id != exclude_collection)
-    return {r[0] for r in conn.execute(q)}
+    keys: set[str] = set()
+    for h, loose in conn.execute(sa.select(e.c.input_hash, e.c.loose_hash).join(c, c.c.id == e.c.collection_id)
+                                 .where(c.c.kind == kind)):
+        keys.add(h)
+        if loose:
+            keys.add(loose)
+    return keys
+
+
+def gold_hashes(conn: Connection) -> set[str]:
+    """Both leakage-guard keys (:func:`~evaluator.records.guard_keys`) of every example in any gold set version."""
+    return _guard_keys_of(conn, "gold")
 
 
 def train_hashes(conn: Connection) -> set[str]:
-    e, c = db.examples, db.collections
-    q = sa.select(e.c.input_hash).join(c, c.c.id == e.c.collection_id).where(c.c.kind == "round")
-    return {r[0] for r in conn.execute(q)}
+    """Both leakage-guard keys of every example in a training round."""
+    return _guard_keys_of(conn, "round")
+
+
+def overlapping(records: Iterable[Record], keys: set[str]) -> list[Record]:
+    """The records whose text matches ``keys`` (hashes from :func:`~evaluator.records.guard_keys`) by either key."""
+    return [r for r in records if not keys.isdisjoint(guard_keys(r.text))]
+
+
+class Keyed(NamedTuple):
+    """A text with its two leakage-guard keys, computed once (see :func:`leakage_check`)."""
+
+    text: str
+    input_hash: str
+    loose_hash: str
+
+
+def _guard_keys(item) -> tuple[str, str]:
+    """(input_hash, loose_hash) of a record (computed once) or an example row (stored)."""
+    if isinstance(item, Record) or not getattr(item, "loose_hash", None):
+        return guard_keys(item.text)
+    return item.input_hash, item.loose_hash
 
 
 #: what the leakage guard compares against: gold sets (for training data) or training rounds (for gold data)
@@ -230,20 +275,25 @@ def leakage_check(conn: Connection, items: Sequence, *, against: str = "gold", w
                   skip: bool = False) -> list[int]:
     """The leakage guard, one implementation for import, move and training.
 
-    ``items`` have ``.text`` and ``.input_hash`` (records or example rows). Returns the indices of the items whose
-    text (normalized, :func:`evaluator.records.input_hash`) is in a gold set (``against="gold"``) or in a training
-    round (``against="rounds"``). Unless ``skip``, any overlap raises :class:`LeakageError` naming them.
+    ``items`` are records or example rows (with ``.text``, ``.input_hash`` and ``.loose_hash``). Returns the indices
+    of the items whose text is in a gold set (``against="gold"``) or in a training round (``against="rounds"``) by
+    either key of :func:`evaluator.records.guard_keys`: the normalized text (NFKC, format characters dropped,
+    confusables folded) or its letters and digits. Unless ``skip``, any overlap raises :class:`LeakageError`.
     """
     kind, found_in = _GUARDS[against]
     e, c = db.examples, db.collections
-    wanted = sorted({it.input_hash for it in items})
+    keys = [_guard_keys(it) for it in items]
+    wanted = sorted({k for pair in keys for k in pair})
     hit: set[str] = set()
     for k in range(0, len(wanted), 5000):
         part = wanted[k:k + 5000]
-        q = (sa.select(e.c.input_hash).join(c, c.c.id == e.c.collection_id)
-             .where(c.c.kind == kind, e.c.input_hash.in_(part)).distinct())
-        hit.update(r[0] for r in conn.execute(q))
-    overlap = [i for i, it in enumerate(items) if it.input_hash in hit]
+        q = (sa.select(e.c.input_hash, e.c.loose_hash).join(c, c.c.id == e.c.collection_id)
+             .where(c.c.kind == kind, sa.or_(e.c.input_hash.in_(part), e.c.loose_hash.in_(part))).distinct())
+        for h, loose in conn.execute(q):
+            hit.add(h)
+            if loose:
+                hit.add(loose)
+    overlap = [i for i, pair in enumerate(keys) if not hit.isdisjoint(pair)]
     if overlap and not skip:
         raise LeakageError(len(overlap), [items[i].text for i in overlap], where=where, hint=hint, found_in=found_in)
     return overlap
@@ -319,9 +369,17 @@ def status(ws: Workspace) -> dict:
             elif col["kind"] == "round":
                 out["rounds"].append({"round": int(col["name"]), **info})
             else:
+                frozen = is_frozen(col)
+                intact = None
+                if frozen:  # recomputed on every status, so a changed frozen set shows up here too
+                    intact = content_hash(records_for(conn, col["id"], answers=None)) == col["content_hash"]
+                    if not intact:
+                        out.setdefault("problems", []).append(
+                            f"gold:{col['name']} version {col['version']} was changed after it was frozen "
+                            "(content hash mismatch): do not evaluate on it; restore it or create a new version")
                 out["gold_sets"].append({"name": col["name"], "version": col["version"],
-                                         "frozen": bool(col["frozen_at"]), "frozen_at": col["frozen_at"],
-                                         "content_hash": col["content_hash"], **info})
+                                         "frozen": frozen, "frozen_at": col["frozen_at"],
+                                         "content_hash": col["content_hash"], "intact": intact, **info})
         out["rounds"].sort(key=lambda r: r["round"])
     return out
 

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import os
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
@@ -101,11 +102,15 @@ def _make_folder(path: Path) -> None:
 _ENGINES: dict[str, Engine] = {}
 
 
+_ENGINES_LOCK = threading.Lock()
+
+
 def _engine(url: str) -> Engine:
     # one engine per URL per process (engines are pools; creating many leaks connections)
-    if url not in _ENGINES:
-        _ENGINES[url] = db.make_engine(url)
-    return _ENGINES[url]
+    with _ENGINES_LOCK:
+        if url not in _ENGINES:
+            _ENGINES[url] = db.make_engine(url)
+        return _ENGINES[url]
 
 
 @dataclass
@@ -115,6 +120,8 @@ class Workspace:
     path: Path
     url: str
     engine: Engine = field(repr=False)
+    #: leftovers of interrupted training removed when the workspace was opened (:mod:`evaluator.housekeeping`)
+    cleaned: list = field(default_factory=list, repr=False, compare=False)
 
     # settings -------------------------------------------------------------------------------------------
     def get_setting(self, key: str, default=None):
@@ -201,17 +208,19 @@ def init_workspace(path: str | Path | None = None, *, task: str, labels: Iterabl
     engine = _engine(url)
     _migrate(engine, url, path)
     ws = Workspace(path=path, url=url, engine=engine)
-    current = ws.get_setting("task")
-    if current and current != task:
-        raise ConfigError(f"Workspace {path} already holds a {current!r} task, not {task!r}.",
-                          hint="use another --workspace folder")
     with engine.begin() as conn:
+        db.lock_for_writing(conn)  # concurrent inits of the same workspace take turns; the later ones re-open it
+        current = conn.execute(sa.select(db.settings.c.value).where(db.settings.c.key == "task")).scalar()
+        if current and current != task:
+            raise ConfigError(f"Workspace {path} already holds a {current!r} task, not {task!r}.",
+                              hint="use another --workspace folder")
         if not current:
             ws.set_setting("task", task, conn=conn)
             ws.set_setting("lang", lang, conn=conn)
             ws.set_setting("labels", [], conn=conn)
-    if labels:
-        ws.add_labels(labels)
+        if labels:
+            known = conn.execute(sa.select(db.settings.c.value).where(db.settings.c.key == "labels")).scalar()
+            ws.set_setting("labels", sorted(set(known or []) | {str(x) for x in labels}), conn=conn)
     return ws
 
 
@@ -229,6 +238,9 @@ def open_workspace(path: str | Path | None = None, *, db_url: str | None = None)
         raise ConfigError(f"Workspace {path} is not initialised.",
                           hint=f"run: evaluator init --workspace {path} --task ner|textcat")
     _make_folder(path)
+    from evaluator.housekeeping import clean_interrupted
+
+    ws.cleaned = clean_interrupted(ws)
     return ws
 
 

@@ -114,13 +114,14 @@ if st.button("Import", type="primary", disabled=upload is None, key="data.import
 def show_import(report: dict) -> None:
     """What the last import did: counts, per-label numbers, repeats, what was left out, warnings."""
     if report.get("already_imported"):
-        st.info(report["message"])
+        st.info(render.escape_md(report["message"]))
         return
     n = report["examples"]
-    into = ", ".join(f"`{r['target']}` ({r['examples']:,})" for r in report["rounds"]) if report.get("rounds") \
-        else f"`{report['target']}`"
+    into = ", ".join(f"{render.code_md(r['target'])} ({r['examples']:,})" for r in report["rounds"]) \
+        if report.get("rounds") else render.code_md(report["target"])
     st.success(f"Imported {n:,} example{'' if n == 1 else 's'} ({report['annotations']:,} accepted) from "
-               f"`{report['upload']}` [{report['format']}] into {into}. Next free round: {next_round(ws)}.")
+               f"{render.code_md(report['upload'])} [{report['format']}] into {into}. Next free round: "
+               f"{next_round(ws)}.")
     for warning in report.get("warnings") or []:
         st.warning(render.escape_md(warning))
     m = st.columns(4)
@@ -141,7 +142,15 @@ def show_import(report: dict) -> None:
                    f"{report.get('skipped_because', 'of the leakage guard')}, e.g. "
                    + "; ".join(render.escape_md(t) for t in report["skipped_examples"]))
     if report.get("labels_added"):
-        st.caption("Labels added to the workspace: " + ", ".join(report["labels_added"]))
+        st.caption("Labels added to the workspace: "
+                   + ", ".join(render.escape_md(lab) for lab in report["labels_added"]))
+    if report.get("warning"):  # near-duplicates of the other side of the leakage guard
+        st.warning(render.escape_md(report["warning"]))
+        for x in report.get("near_duplicate_examples", []):
+            st.caption(f"{x['similarity']:.2f}: {render.escape_md(x['text'])} ~ "
+                       f"{render.escape_md(x.get('gold_text', x.get('round_text', '')))}")
+    for note in report.get("notes", []):
+        st.info(render.escape_md(note))
 
 
 if after.get("report"):

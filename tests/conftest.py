@@ -1,12 +1,13 @@
-"""Shared fixtures: real data from ../shared/data, temporary workspaces, the CLI runner."""
+"""Shared fixtures: real data from ../shared/data, temporary workspaces, the CLI runner, PostgreSQL.
+
+Team mode: with ``$EVALUATOR_TEST_DB=postgresql`` (``make test-postgres``) every workspace a test creates or opens
+by folder gets its own fresh database on the PostgreSQL server (``$EVALUATOR_TEST_PG_URL``, else a throw-away
+cluster), so the whole suite runs against PostgreSQL. Tests that start the app or the CLI as a separate process
+still use SQLite there; tests marked ``sqlite_only`` are skipped.
+"""
 from __future__ import annotations
 
-import glob
 import os
-import shutil
-import socket
-import subprocess
-import tempfile
 from pathlib import Path
 
 import pytest
@@ -24,6 +25,123 @@ def shared_data() -> Path:
             pytest.fail(msg + " (required when CI=true)")
         pytest.skip(msg)
     return SHARED_DATA
+
+
+TEAM_DB = os.environ.get("EVALUATOR_TEST_DB", "").lower()
+
+
+@pytest.fixture(scope="session")
+def pg_url():
+    """URL of a PostgreSQL server's ``postgres`` database: ``$EVALUATOR_TEST_PG_URL``, else a throw-away cluster
+    (tests/pgcluster.py) started for this test session. Skips without PostgreSQL binaries (fails under
+    ``CI=true``)."""
+    pytest.importorskip("psycopg")
+    if os.environ.get("EVALUATOR_TEST_PG_URL"):
+        yield os.environ["EVALUATOR_TEST_PG_URL"]
+        return
+    from tests import pgcluster
+
+    cluster = pgcluster.start()
+    if cluster is None:
+        msg = "no PostgreSQL server binaries (apt-get install postgresql) and no $EVALUATOR_TEST_PG_URL"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(msg + " (required when CI=true)")
+        pytest.skip(msg)
+    try:
+        yield cluster.url
+    finally:
+        cluster.stop()
+
+
+@pytest.fixture
+def pg_database(pg_url):
+    """Factory: pg_database() -> the URL of a fresh, empty database on the server of ``pg_url`` (one workspace
+    each; workspaces in one database would share their tables), dropped after the test."""
+    from tests import pgcluster
+
+    made: list[str] = []
+
+    def make() -> str:
+        made.append(pgcluster.create_database(pg_url))
+        return made[-1]
+
+    yield make
+    _dispose_engines(made)
+    for url in made:
+        pgcluster.drop_database(url)
+
+
+def _dispose_engines(urls) -> None:
+    from evaluator import workspace
+
+    for url in urls:
+        engine = workspace._ENGINES.pop(url, None)
+        if engine is not None:
+            engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_kind(request):
+    """Run a test on SQLite and on PostgreSQL: yields a function ``url_for(folder) -> database URL or None``."""
+    if request.param == "sqlite":
+        yield lambda folder: None
+        return
+    make = request.getfixturevalue("pg_database")
+    yield lambda folder: make()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _team_mode(request):
+    """In team mode, a folder's workspace lives in its own PostgreSQL database for the whole session (see the
+    module docstring); a folder that already holds a ``workspace.db`` (a copied fixture) keeps it."""
+    if TEAM_DB != "postgresql" or os.environ.get("EVALUATOR_DB_URL"):
+        yield
+        return
+    from evaluator import workspace
+    from tests import pgcluster
+
+    server = request.getfixturevalue("pg_url")
+    by_folder: dict[str, str] = {}
+    original = workspace._url_for
+
+    def url_for(path, db_url):
+        if db_url or (Path(path) / "workspace.db").exists():
+            return original(path, db_url)
+        key = str(Path(path).resolve())
+        if key not in by_folder:
+            by_folder[key] = pgcluster.create_database(server)
+        return by_folder[key]
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(workspace, "_url_for", url_for)
+        yield
+    _dispose_engines(by_folder.values())
+    for url in by_folder.values():
+        pgcluster.drop_database(url)
+
+
+@pytest.fixture(autouse=True)
+def _close_team_connections():
+    """In team mode, close the pooled PostgreSQL connections after each test (engines reconnect when used
+    again), so hundreds of workspaces stay below the server's connection limit."""
+    yield
+    if TEAM_DB == "postgresql":
+        from evaluator import workspace
+
+        for url, engine in list(workspace._ENGINES.items()):
+            if url.startswith("postgresql"):
+                engine.dispose()
+
+
+def pytest_collection_modifyitems(config, items):
+    """Team mode skips the tests marked ``sqlite_only``: they are about SQLite files, or run workspaces in
+    worker processes, which open them by folder on SQLite (they run in the SQLite pass)."""
+    if TEAM_DB != "postgresql":
+        return
+    skip = pytest.mark.skip(reason="about SQLite or worker processes; runs in the SQLite pass")
+    for item in items:
+        if item.get_closest_marker("sqlite_only"):
+            item.add_marker(skip)
 
 
 @pytest.fixture
@@ -51,75 +169,6 @@ def cli_runner():
         return runner.invoke(main, [str(a) for a in args], catch_exceptions=False)
 
     return run
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture(scope="session")
-def pg_url():
-    """A PostgreSQL URL: $EVALUATOR_TEST_PG_URL, or a throw-away cluster started with the machine's PostgreSQL
-    binaries (Debian's postgresql package) on a Unix socket; skips when there are none."""
-    pytest.importorskip("psycopg")
-    if os.environ.get("EVALUATOR_TEST_PG_URL"):
-        yield os.environ["EVALUATOR_TEST_PG_URL"]
-        return
-    bins = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
-    if not bins:
-        pytest.skip("no PostgreSQL server binaries (apt-get install postgresql) and no $EVALUATOR_TEST_PG_URL")
-    bindir = Path(bins[-1]).parent
-    root = Path(tempfile.mkdtemp(prefix="evalpg-"))
-    data = root / "data"
-    run_as: list[str] = []
-    if os.geteuid() == 0:  # initdb refuses to run as root
-        if shutil.which("runuser") is None:
-            pytest.skip("running as root without runuser")
-        run_as = ["runuser", "-u", "postgres", "--"]
-        shutil.chown(root, "postgres")
-        os.chmod(root, 0o755)
-    port = _free_port()
-    subprocess.run(run_as + [str(bindir / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres"],
-                   check=True, capture_output=True)
-    subprocess.run(run_as + [str(bindir / "pg_ctl"), "-D", str(data), "-w", "-l", str(root / "log"), "-o",
-                             f"-p {port} -k {root} -c listen_addresses=''", "start"], check=True, capture_output=True)
-    try:
-        yield f"postgresql+psycopg://postgres@/postgres?host={root}&port={port}"
-    finally:
-        subprocess.run(run_as + [str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"],
-                       capture_output=True)
-        shutil.rmtree(root, ignore_errors=True)
-
-
-@pytest.fixture
-def pg_database(pg_url):
-    """Factory: pg_database() -> the URL of a new, empty database on the PostgreSQL server of ``pg_url`` (one
-    workspace each; workspaces in one database would share their tables)."""
-    import uuid
-
-    import sqlalchemy as sa
-
-    admin = sa.create_engine(pg_url, isolation_level="AUTOCOMMIT")
-    made: dict[str, str] = {}
-
-    def make() -> str:
-        name = f"t_{uuid.uuid4().hex[:12]}"
-        with admin.connect() as conn:
-            conn.execute(sa.text(f"CREATE DATABASE {name}"))
-        url = sa.engine.make_url(pg_url).set(database=name).render_as_string(hide_password=False)
-        made[name] = url
-        return url
-
-    yield make
-    from evaluator.workspace import _ENGINES
-    with admin.connect() as conn:
-        for name, url in made.items():
-            if url in _ENGINES:  # this process's pooled connections to it
-                _ENGINES.pop(url).dispose()
-            conn.execute(sa.text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-    admin.dispose()
 
 
 def demo_with_models(path: Path, *, rounds=(1, 3), trainer: str = "crf-ner"):

@@ -35,12 +35,6 @@ def _status(path: str, url: str, fp: tuple) -> dict:
     return status(open_workspace(path, db_url=url))
 
 
-@st.cache_data(max_entries=32, ttl=3600, show_spinner="Comparing gold texts with rounds and pool ...")
-def _leakage(path: str, url: str, fp: tuple, threshold: float) -> dict:
-    from evaluator.gold import leakage_report
-    return leakage_report(open_workspace(path, db_url=url), threshold=threshold)
-
-
 @st.cache_data(max_entries=32, ttl=3600, show_spinner=False)
 def _preview(path: str, url: str, fp: tuple, target: str, limit: int) -> tuple[int, list]:
     from evaluator.store import load_records
@@ -55,15 +49,6 @@ def workspace_status(ws: Workspace) -> dict:
         from evaluator.store import status
         return status(ws)
     return _status(str(ws.path), ws.url, fp)
-
-
-def leakage(ws: Workspace, *, threshold: float) -> dict:
-    """``evaluator.gold.leakage_report(ws, threshold=...)``, cached."""
-    fp = fingerprint(ws)
-    if fp is None:
-        from evaluator.gold import leakage_report
-        return leakage_report(ws, threshold=threshold)
-    return _leakage(str(ws.path), ws.url, fp, float(threshold))
 
 
 def preview(ws: Workspace, target: str, *, limit: int = 50) -> tuple[int, list]:
@@ -151,5 +136,5 @@ def example_diff(ws: Workspace, gold: str, model_a: str, model_b: str, *, versio
 
 def clear() -> None:
     """Forget every cached read (call after the app writes to a workspace)."""
-    for fn in (_status, _leakage, _preview, _models, _scores, _curves, _comparison, _diff):
+    for fn in (_status, _preview, _models, _scores, _curves, _comparison, _diff):
         fn.clear()

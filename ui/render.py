@@ -4,18 +4,54 @@ from __future__ import annotations
 import json
 
 import re
+from pathlib import Path
 from typing import Iterable
 
 from evaluator.records import Record
 
 #: Streamlit markdown colours, assigned to labels in sorted order
 COLORS = ("blue", "green", "orange", "violet", "red", "yellow", "gray")
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]{}<>#|$~:])")
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]{}<>#|$~:!])")
+#: what GitHub-flavoured Markdown links on its own, from the text after parsing (so escapes do not help): a word
+#: joiner (U+2060, invisible) is put inside each
+_AUTOLINK = re.compile(r"(?i)(://|\bwww\.|@)")
 
 
 def escape_md(text: str) -> str:
-    """Escape characters Streamlit markdown would interpret (emphasis, links, LaTeX ``$``, ``:color[]``)."""
+    """Escape characters Streamlit markdown would interpret (emphasis, links and images, LaTeX ``$``,
+    ``:color[]``), and break the patterns GitHub-flavoured Markdown turns into links on its own (``http://``,
+    ``www.``, e-mail addresses) with an invisible word joiner: user-supplied text shows as text and never makes
+    the browser fetch or link anything.
+
+    >>> escape_md("![x](http://host/a.png) www.host.org a@b.org").replace("\u2060", "^")
+    '\\\\!\\\\[x\\\\](http^\\\\://host/a.png) www^.host.org a@^b.org'
+    """
+    text = _AUTOLINK.sub(lambda m: {"://": "\u2060://", "@": "@\u2060"}.get(m.group(1), m.group(1)[:3] + "\u2060."),
+                         text)
     return _MD_SPECIAL.sub(r"\\\1", text).replace("\n", " ")
+
+
+def code_md(text: str) -> str:
+    """Inline code that shows ``text`` literally, whatever it holds (paths, file names): the fence is longer than
+    any run of backticks inside, so nothing in it is read as Markdown.
+
+    >>> code_md("a`b"), code_md("x.txt")
+    ('``a`b``', '`x.txt`')
+    """
+    text = text.replace("\n", " ")
+    fence = "`" * (max((len(run) for run in re.findall(r"`+", text)), default=0) + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
+def inside(path: Path, folder: Path) -> bool:
+    """Whether ``path`` (resolved) is ``folder`` or below it.
+
+    >>> inside(Path("/srv/app/data/ws"), Path("/srv/app")), inside(Path("/srv/x"), Path("/srv/app"))
+    (True, False)
+    """
+    path, folder = Path(path).resolve(), Path(folder).resolve()
+    return path == folder or folder in path.parents
 
 
 def label_colors(labels: Iterable[str]) -> dict[str, str]:

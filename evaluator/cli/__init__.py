@@ -104,6 +104,9 @@ def workspace_options(func: Callable) -> Callable:
         from evaluator.workspace import open_workspace, resolve_workspace
         path, how = resolve_workspace(workspace)
         kwargs["ws"] = open_workspace(path, db_url=db_url)
+        if kwargs["ws"].cleaned:  # leftovers of an interrupted training were removed: say so
+            from evaluator.housekeeping import describe
+            click.echo(f"note: {describe(kwargs['ws'].cleaned)}", err=True)
         _ANNOUNCE[:] = [] if kwargs.get("as_json") else [f"workspace {path.resolve()} ({how})"]
         result = func(*args, **kwargs)
         announce_workspace()

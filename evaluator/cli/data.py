@@ -124,11 +124,18 @@ def import_(ws, file, into, fmt, encoding, scheme, tag_column, text_column, labe
             click.echo(f"  left out {r['skipped_gold_overlap']} example(s): {r.get('skipped_because', 'leakage guard')}")
         if r.get("snapped"):
             click.echo(f"  snapped {r['snapped']} span(s) to token boundaries")
+        for note in r.get("notes", []):
+            click.echo(f"  note: {note}")
+        for x in r.get("near_duplicate_examples", []):
+            other = x.get("gold_text", x.get("round_text", ""))
+            click.echo(f"  near-duplicate {x['similarity']:.2f}, line {x['line']}: {x['text'][:50]!r} ~ {other[:50]!r}")
         for w in r.get("warnings") or []:
             click.echo(f"warning: {w}", err=True)
         if r.get("next_round"):
             click.echo(f"next free round: round:{r['next_round']}")
     emit(report, as_json, human)
+    if report.get("warning"):
+        click.echo(f"warning: {report['warning']}", err=True)
 
 
 @main.command()
@@ -195,8 +202,14 @@ def status(ws, as_json):
             click.echo(f"round {r['round']}: {r['examples']} examples, {r['accepted']} accepted ({per(r['per_label'])})")
         for g in d["gold_sets"]:
             state = f"frozen {g['content_hash'][:12]}" if g["frozen"] else "open"
+            if g.get("intact") is False:
+                state += ", CHANGED AFTER FREEZE"
             click.echo(f"gold {g['name']} v{g['version']} ({state}): {g['examples']} examples ({per(g['per_label'])})")
     emit(s, as_json, human)
+    if s.get("problems"):  # a frozen gold set whose content hash no longer matches
+        for problem in s["problems"]:
+            click.echo(f"error: {problem}", err=True)
+        click.get_current_context().exit(2)
 
 
 @main.group()
@@ -321,13 +334,15 @@ def gold_leakage(ws, threshold, as_json):
       evaluator gold leakage --threshold 0.9
     """
     from evaluator.gold import leakage_report
-    r = leakage_report(ws, threshold=threshold)
+    with progress_bar("leakage", quiet=as_json) as progress:
+        r = leakage_report(ws, threshold=threshold, progress=progress)
 
     def human(d):
         click.echo(d["message"])
         for x in d["exact"][:20]:
             click.echo(f"  exact  {x['gold']} ~ {x['other']}: {x['text'][:70]!r}")
-        click.echo(f"near-duplicates (char {d['ngram']}-gram Jaccard >= {d['threshold']}): {d['near_duplicates']}")
+        click.echo(f"near-duplicates (char {d['ngram']}-gram Jaccard >= {d['threshold']}): {d['near_duplicates']} "
+                   f"({d['gold_examples']:,} gold x {d['other_examples']:,} other texts, {d['search']['method']})")
         for x in d["near"][:20]:
             click.echo(f"  {x['similarity']:.2f} {x['gold']} ~ {x['other']}: {x['gold_text'][:60]!r}")
     emit(r, as_json, human)

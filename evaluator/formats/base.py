@@ -39,6 +39,9 @@ class ReadOptions:
     keep_misaligned: bool = False
     #: language of the tokenizer used when a file has no tokens
     lang: str = "en"
+    #: filled by readers: things the user should know that are not errors (skipped files, lenient tag readings);
+    #: the importer reports them
+    notes: list[str] = field(default_factory=list)
 
 
 def parse_label_map(text: str | None) -> dict[str, str]:
@@ -156,10 +159,13 @@ def _jsonl_kind(head: bytes, task: str | None) -> str | None:
     """The JSON Lines format whose first record looks like ``head``'s first line, or None."""
     import json
 
+    from evaluator.formats._common import too_deep
+
     first = head.split(b"\n", 1)[0].strip()
     try:
-        obj = json.loads(first) if first else {}
-    except ValueError:
+        text = first.decode("utf-8-sig", "replace")
+        obj = json.loads(text) if text and not too_deep(text) else {}
+    except (ValueError, RecursionError):  # the reader reports it with the line
         return None
     if not isinstance(obj, dict):
         return None

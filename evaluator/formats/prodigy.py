@@ -40,7 +40,8 @@ def _tokens(obj: dict, text: str, no: int, problems: Problems) -> list[Token] | 
         return None
     tokens: list[Token] = []
     for k, t in enumerate(raw):
-        if not isinstance(t, dict) or not isinstance(t.get("start"), int) or not isinstance(t.get("end"), int):
+        if not isinstance(t, dict) or not all(isinstance(t.get(key), int) and not isinstance(t.get(key), bool)
+                                              for key in ("start", "end")):
             problems.add(f"token {k} needs integer 'start' and 'end' (got {t!r:.60})", no)
             return None
         tok = Token(t["start"], t["end"])

@@ -162,3 +162,61 @@ def test_csv_without_header_and_a_label_map_like_ag_news(app, tmp_path, monkeypa
     no_exception(at)
     assert not at.error
     assert status(ws)["rounds"][-1]["per_label"] == {"business": 1, "sport": 1}
+
+
+HOSTILE_LABELS = ["![x](http://127.0.0.1:9/leak.png)", "http://evil.example/a", "www.evil.example", "a@evil.example"]
+
+
+def _no_live_markdown(markdown: str) -> None:
+    """No image, link or bare URL/e-mail that Markdown would turn into something the browser fetches or follows."""
+    import re
+
+    markdown = re.sub(r"(`+)(.+?)\1", "", markdown)  # code spans show their content literally
+    assert "![" not in markdown and "](" not in markdown.replace("\\](", "")
+    assert not re.search(r"https?\\?://|www\\?\.|@[\w.-]", markdown), markdown
+
+
+def test_user_strings_are_shown_as_text(app, demo_ws):
+    """Issue: the uploaded file's name and the "Labels added" caption were Markdown; a label ![x](http://...) made the
+    browser fetch an outside URL, and bare URLs in label badges became links."""
+    at = app("pages/data.py")
+    rows = [{"text": "Ada Lovelace joined Initech in Leeds.",
+             "spans": [{"start": 0, "end": 12, "label": lab}]} for lab in HOSTILE_LABELS]
+    rows = [{**r, "text": f"{k} {r['text']}", "spans": [{**r["spans"][0], "start": 2 + len(str(k)) - 1,
+                                                         "end": 14 + len(str(k)) - 1}]} for k, r in enumerate(rows)]
+    _upload(at, "![y](http:__evil.example_f.png)`x`.jsonl", _jsonl(rows))
+    at.checkbox(key="data.extend_labels").check()
+    at.number_input(key="data.round").set_value(7)
+    at.button(key="data.import").click()
+    at.run()
+    no_exception(at)
+    assert not at.error, [e.value for e in at.error]
+    shown = texts(at, "success") + texts(at, "caption") + texts(at, "info") + texts(at, "warning")
+    assert any("Labels added" in c for c in shown)
+    for markdown in shown:
+        _no_live_markdown(markdown)
+    assert any("``![y](http:__evil.example_f.png)`x`.jsonl``" in s for s in texts(at, "success"))  # a code span
+    at.run()  # (the dataset list was read before the import)
+    at.selectbox(key="data.preview_target").set_value("round:7")
+    at.run()
+    highlighted = [m for m in texts(at, "markdown") if "badge" in m]
+    assert highlighted
+    for markdown in highlighted:
+        _no_live_markdown(markdown)
+
+
+def test_csv_export_escapes_formula_cells(tmp_workspace, tmp_path):
+    import csv
+
+    from evaluator.importer import export_records, import_file
+
+    ws = tmp_workspace("textcat", labels=["sport"])
+    src = tmp_path / "in.csv"
+    src.write_text('text,label\n"=HYPERLINK(""http://x"",""y"")",sport\n+1 goal,sport\n-- Leeds,sport\n'
+                   '@SUM(A1),sport\nplain,sport\n', encoding="utf-8")
+    import_file(ws, src, into="round:1")
+    out = tmp_path / "out.csv"
+    export_records(ws, "round:1", format="csv", out=out)
+    with open(out, newline="", encoding="utf-8") as fh:
+        cells = [row[0] for row in csv.reader(fh)][1:]
+    assert cells == ["'=HYPERLINK(\"http://x\",\"y\")", "'+1 goal", "'-- Leeds", "'@SUM(A1)", "plain"]

@@ -73,6 +73,7 @@ def test_data_and_gold_pages_render(page):
     _no_traceback(page)
     page.screenshot(path=str(SCREENS / "gold.png"), full_page=True)
     page.get_by_role("tab", name="🔍 Leakage report").click()
+    page.get_by_role("button", name="🔍 Run the leakage report").click()
     page.get_by_text("Near-duplicates", exact=True).wait_for()
     _no_traceback(page)
     page.screenshot(path=str(SCREENS / "gold-leakage.png"), full_page=True)

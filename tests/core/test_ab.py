@@ -294,6 +294,7 @@ def _check_team(ws, sid, outs, annotators, count):
     assert res["judgments"] == annotators * count
 
 
+@pytest.mark.sqlite_only
 def test_four_annotators_at_once_on_sqlite(tmp_path):
     ws, _ = build(tmp_path, gold=10, pool=1100)
     sid = ab.start_session(ws, ["good", "bad"], source="pool", seed=0, overlap=0.2)["session_id"]
@@ -309,6 +310,7 @@ def test_four_annotators_at_once_on_postgres(tmp_path, pg_database):
     _check_team(ws, sid, outs, 4, 250)
 
 
+@pytest.mark.sqlite_only
 def test_a_judgment_acknowledged_before_sigkill_is_kept(tmp_path):
     ws, _ = build(tmp_path, gold=10, pool=400)
     sid = ab.start_session(ws, ["good", "bad"], source="pool", seed=0, overlap=0)["session_id"]

@@ -110,6 +110,7 @@ print(json.dumps(predict(ws, "round-1-crf-ner", "pool")["computed"]))
 """
 
 
+@pytest.mark.sqlite_only
 def test_three_processes_predicting_the_same_model_at_once(trained, tmp_path):
     """Sessions scoring a new model at the same moment used to crash with a UNIQUE constraint error."""
     import json
