@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
@@ -178,17 +179,32 @@ class Workspace:
 def _migrate(engine: Engine, url: str, path: Path) -> None:
     """Apply pending migrations; a file that is not a database, or a server that cannot be reached, is a
     :class:`ConfigError` naming it (never a driver traceback)."""
-    try:
-        db.migrate(engine)
-    except sa.exc.DBAPIError as err:
-        shown = sa.engine.make_url(url).render_as_string(hide_password=True)
-        reason = str(getattr(err, "orig", err)).strip().splitlines()[0]
-        if url.startswith("sqlite"):
-            raise ConfigError(f"Cannot open the workspace database {shown}: {reason}.",
-                              hint=f"point --workspace at a workspace folder; {path / 'workspace.db'} must be a file "
-                                   "written by `evaluator init`") from None
-        raise ConfigError(f"Cannot open the database {shown}: {reason}.",
-                          hint="check the --db URL / $EVALUATOR_DB_URL and that the server is running") from None
+    for attempt in range(8):
+        try:
+            db.migrate(engine)
+            return
+        except sa.exc.OperationalError as err:
+            # a new SQLite file switching to WAL while another process creates the schema can answer "locked"
+            # at once, without waiting for the busy timeout: wait and try again, then report it
+            if "locked" not in str(err.orig) or attempt == 7:
+                _open_failed(err, url, path)
+            time.sleep(0.05 * 2 ** attempt)
+        except sa.exc.DBAPIError as err:
+            _open_failed(err, url, path)
+
+
+def _open_failed(err: sa.exc.DBAPIError, url: str, path: Path) -> None:
+    shown = sa.engine.make_url(url).render_as_string(hide_password=True)
+    reason = str(getattr(err, "orig", err)).strip().splitlines()[0]
+    if url.startswith("sqlite") and "locked" in reason:
+        raise ConfigError(f"Cannot open the workspace database {shown}: {reason} (another process kept it busy).",
+                          hint="wait for the other evaluator command or app session to finish, then try again") from None
+    if url.startswith("sqlite"):
+        raise ConfigError(f"Cannot open the workspace database {shown}: {reason}.",
+                          hint=f"point --workspace at a workspace folder; {path / 'workspace.db'} must be a file "
+                               "written by `evaluator init`") from None
+    raise ConfigError(f"Cannot open the database {shown}: {reason}.",
+                      hint="check the --db URL / $EVALUATOR_DB_URL and that the server is running") from None
 
 
 def _url_for(path: Path, db_url: str | None) -> str:
