@@ -85,8 +85,10 @@ def describe(res: dict[str, Any], *, name_a: str = "A", name_b: str = "B", alpha
             out.append(f"No evidence of a difference: {b_name} minus {a_name} is {_pts(d)} {what} points "
                        f"({interval}); {chance} (p = {format_p(p)}).")
     if res.get("p_bootstrap") is not None or res.get("p_randomization") is not None:
+        # files name the unit they resampled (sentences or documents)
+        of = f" of {res['units']:,} {res['unit']}s" if res.get("unit") and res.get("units") is not None else ""
         out.append(f"Paired bootstrap p = {format_p(res.get('p_bootstrap'))}, approximate randomization "
-                   f"p = {format_p(res.get('p_randomization'))} ({res.get('resamples', 0):,} resamples, seed "
+                   f"p = {format_p(res.get('p_randomization'))} ({res.get('resamples', 0):,} resamples{of}, seed "
                    f"{res.get('seed')}); the verdict needs p < {alpha} and an interval that excludes 0.")
     if res.get("p_mcnemar") is not None and res.get("accuracy_delta") is not None:
         m = res.get("mcnemar") or {}
