@@ -6,11 +6,13 @@ and free-form ``meta``. Offsets are characters, ``end`` exclusive.
 """
 from __future__ import annotations
 
+import gc
 import hashlib
 import re
 import unicodedata
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator, NamedTuple
 
 ANSWERS = ("accept", "reject", "ignore")
 
@@ -25,8 +27,10 @@ class Span:
         return [self.start, self.end, self.label]
 
 
-@dataclass(frozen=True)
-class Token:
+class Token(NamedTuple):
+    """A token's character offsets into its text, end exclusive. A named tuple: records hold millions of them,
+    and a tuple is built several times faster and is a third of the size of a frozen dataclass instance."""
+
     start: int
     end: int
 
@@ -59,6 +63,23 @@ class Record:
     def token_texts(self) -> list[str]:
         assert self.tokens is not None
         return [self.text[t.start:t.end] for t in self.tokens]
+
+
+@contextmanager
+def bulk_objects() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while millions of small objects (records, tokens, spans) are built.
+
+    Those objects hold no reference cycles, but every 700 new containers start a collection that walks all of
+    them again: reading 30,000 records spent three quarters of its time there. Reference counting still frees
+    everything as usual; the collector resumes afterwards (it stays off if it was off).
+    """
+    was_on = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_on:
+            gc.enable()
 
 
 _WS = re.compile(r"\s+")

@@ -95,13 +95,21 @@ targets = render.targets(status)
 if not targets:
     st.write("Nothing imported yet.")
     st.stop()
-source = st.selectbox("Dataset", targets, key="data.preview_target")
-preview = ui.call(cache.preview, ws, source, limit=50)
+p1, p2 = st.columns([4, 1])
+source = p1.selectbox("Dataset", targets, key="data.preview_target")
+PAGE = 50
+page_no = int(p2.number_input("Page", min_value=1, value=1, step=1, key="data.preview_page",
+                              help=f"{PAGE} examples per page"))
+preview = ui.call(cache.preview, ws, source, offset=(page_no - 1) * PAGE, limit=PAGE)
 if preview is not None:
     total, records = preview
-    st.caption(f"First {len(records)} of {total:,} examples of `{source}`.")
-    st.dataframe(pd.DataFrame(render.preview_rows(records, ws.task)), hide_index=True, width="stretch",
-                 column_config={"#": st.column_config.NumberColumn(width=40),
+    first = (page_no - 1) * PAGE
+    pages = max(1, -(-total // PAGE))
+    st.caption(f"Examples {first + 1:,}–{first + len(records):,} of {total:,} in `{source}` (page {page_no:,} of "
+               f"{pages:,})." if records else f"Page {page_no:,} is past the end: `{source}` has {total:,} examples "
+                                               f"({pages:,} pages).")
+    st.dataframe(pd.DataFrame(render.preview_rows(records, ws.task, start=first + 1)), hide_index=True,
+                 width="stretch", column_config={"#": st.column_config.NumberColumn(width=40),
                                 "text": st.column_config.TextColumn(width=700),
                                 "spans": st.column_config.NumberColumn(width=60),
                                 "label": st.column_config.TextColumn(width=100),
@@ -110,7 +118,7 @@ if preview is not None:
         with st.expander("Highlighted"):
             colors = render.label_colors(ws.labels)
             st.markdown("\n\n".join(f"**{i}.** {render.spans_markdown(r, colors)}"
-                                    for i, r in enumerate(records[:15], 1)))
+                                    for i, r in enumerate(records[:15], first + 1)))
 
 # ---------------------------------------------------------------------------------------------- export
 st.header("Export")
