@@ -59,9 +59,9 @@ def build(folder: Path, examples: int, gold: int) -> Path:
 
 
 def _models(ws, folder: Path, gold_rows: list[dict]) -> None:
-    from evaluator.evaluation import compare_models
-    from evaluator.training import evaluate_models
-    from evaluator.training.registry import add_model
+    from evaluator.models import add_model
+    from evaluator.scoring.compare import compare_models
+    from evaluator.scoring.evaluate import evaluate_models
 
     for name, rate, seed in (("model-a", 0.3, 11), ("model-b", 0.15, 12)):
         add_model(ws, write_jsonl(folder / f"{name}.jsonl", perturbed(gold_rows, rate=rate, seed=seed)), name=name,

@@ -16,9 +16,9 @@ set is imported only when it does not exist yet.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Callable
 
 from evaluator.errors import ConfigError
+from evaluator.progress import Progress, report as report_progress
 from evaluator.workspace import REPO_ROOT, default_workspace_path
 
 DEMO_DIR = REPO_ROOT / "data" / "demo"
@@ -70,7 +70,7 @@ def demo_files(task: str = "ner", *, data_dir: str | Path | None = None) -> dict
 
 def build_demo(path: str | Path | None = None, *, task: str = "ner", db_url: str | None = None,
                data_dir: str | Path | None = None,
-               progress: Callable[[float, str], None] | None = None) -> dict:
+               progress: Progress | None = None) -> dict:
     """Create (or complete) the demo workspace at ``path``; returns what was imported.
 
     The result has ``workspace``, ``task``, ``gold`` (the gold set name), ``steps`` (one entry per file:
@@ -93,8 +93,7 @@ def build_demo(path: str | Path | None = None, *, task: str = "ner", db_url: str
     steps: list[dict] = []
     gold_exists = any(g["name"] == GOLD_NAME for g in list_gold(ws))
     for i, (file, target) in enumerate(plan):
-        if progress:
-            progress(i / len(plan), f"importing {file.name} into {target}")
+        report_progress(progress, i, len(plan), f"importing {file.name} into {target}")
         if target.startswith("gold:") and gold_exists:
             steps.append({"file": file.name, "target": target, "examples": 0,
                           "skipped": f"{target} exists already"})
@@ -105,7 +104,6 @@ def build_demo(path: str | Path | None = None, *, task: str = "ner", db_url: str
             step["skipped"] = "already imported"
         steps.append(step)
     frozen = freeze(ws, GOLD_NAME)  # no-op when frozen already; returns the hash either way
-    if progress:
-        progress(1.0, "demo workspace ready")
+    report_progress(progress, len(plan), len(plan), "demo workspace ready")
     return {"workspace": str(ws.path), "task": task, "labels": ws.labels, "gold": GOLD_NAME,
             "gold_hash": frozen["content_hash"], "steps": steps, "added": sum(s["examples"] for s in steps)}

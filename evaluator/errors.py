@@ -78,12 +78,13 @@ class LeakageError(EvaluatorError):
 
     code = "leakage"
 
-    def __init__(self, count: int, examples: list[str], *, where: str, hint: str | None = None) -> None:
+    def __init__(self, count: int, examples: list[str], *, where: str, hint: str | None = None,
+                 found_in: str = "a gold set") -> None:
         self.count = count
         self.examples = examples
         shown = "; ".join(repr(t[:60]) for t in examples[:3])
         super().__init__(
-            f"{count} example(s) {where} are in a gold set (leakage guard), e.g. {shown}. Nothing was written.",
+            f"{count} example(s) {where} are in {found_in} (leakage guard), e.g. {shown}. Nothing was written.",
             hint=hint,
         )
 

@@ -11,19 +11,19 @@ import os
 import shutil
 from collections import Counter
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Iterable
 
 import sqlalchemy as sa
 
 from evaluator import db
 from evaluator.errors import ConfigError, InputFormatError, LeakageError, ValidationError
 from evaluator.formats import ReadOptions, detect_format, get_format
+from evaluator.progress import Progress, report as report_progress
 from evaluator.records import Record
-from evaluator.store import (Target, assert_writable, collection_row, gold_hashes, get_collection, parse_target,
-                             records_for, train_hashes)
+from evaluator.store import (Target, assert_writable, collection_row, get_collection, leakage_check, parse_target,
+                             records_for)
 from evaluator.workspace import Workspace
 
-Progress = Callable[[float, str], None]
 
 
 def file_sha256(path: Path) -> str:
@@ -97,8 +97,7 @@ def import_file(ws: Workspace, path: str | Path, *, into: str | Target, format: 
     target = parse_target(into) if isinstance(into, str) else into
     options = options or ReadOptions(lang=ws.lang)
     task = ws.task
-    if progress:
-        progress(0.05, f"reading {path.name}")
+    report_progress(progress, 0, None, f"reading {path.name}")
     fmt_name, records = read_file(path, format=format, options=options, task=task)
     sha = file_sha256(path)
     report: dict = {"file": str(path), "format": fmt_name, "target": str(target), "already_imported": False}
@@ -117,8 +116,7 @@ def import_file(ws: Workspace, path: str | Path, *, into: str | Target, format: 
     for r in records:
         snapped += int(r.meta.pop("_snapped", 0) or 0)
 
-    if progress:
-        progress(0.3, "checking the leakage guard")
+    report_progress(progress, 0, len(records), "checking the leakage guard")
     with ws.engine.begin() as conn:
         db.lock_for_writing(conn)  # a concurrent import waits, then sees this one's rows (guard, "already imported")
         row = collection_row(conn, target)
@@ -131,31 +129,25 @@ def import_file(ws: Workspace, path: str | Path, *, into: str | Target, format: 
                 return report
             if target.kind == "gold":
                 assert_writable(row)
+        against = "rounds" if target.kind == "gold" else "gold"
+        what = "training rounds" if target.kind == "gold" else "a gold set"
         if target.kind == "gold":
-            guard = train_hashes(conn)
-            where = f"in {path.name}"
-            what = "training rounds"
+            hint = ("pass --skip-gold-overlap to leave them out (a gold example must never be trained on)")
         else:
-            guard = gold_hashes(conn)
-            where = f"in {path.name}"
-            what = "a gold set"
-        overlap = [r for r in records if r.input_hash in guard]
-        if overlap and not skip_gold_overlap:
-            if target.kind == "gold":
-                raise LeakageError(len(overlap), [r.text for r in overlap], where=f"{where} (already in {what}; "
-                                   "a gold example must never be trained on)",
-                                   hint="pass --skip-gold-overlap to leave them out") from None
-            raise LeakageError(len(overlap), [r.text for r in overlap], where=where,
-                               hint="pass --skip-gold-overlap to import the rest and leave these out")
+            hint = "pass --skip-gold-overlap to import the rest and leave these out"
+        overlap = leakage_check(conn, records, against=against, where=f"in {path.name}", hint=hint,
+                                skip=skip_gold_overlap)
         if overlap:
-            keep = [r for r in records if r.input_hash not in guard]
+            drop = set(overlap)
+            shown = [records[i] for i in overlap]
+            keep = [r for i, r in enumerate(records) if i not in drop]
             report["skipped_gold_overlap"] = len(records) - len(keep)
             report["skipped_because"] = f"their text is already in {what}"
-            report["skipped_examples"] = [r.text[:80] for r in overlap[:5]]
+            report["skipped_examples"] = [r.text[:80] for r in shown[:5]]
             records = keep
             if not records:
-                raise LeakageError(len(overlap), [r.text for r in overlap], where=f"{where} (every example of the "
-                                   f"file: their text is already in {what})",
+                raise LeakageError(len(shown), [r.text for r in shown], found_in=what,
+                                   where=f"in {path.name} (every example of the file)",
                                    hint="nothing is left to import; check that you picked the right file and target")
 
         # repeated texts are kept (published counts include them) and reported: exact repeats, and repeats
@@ -201,8 +193,8 @@ def import_file(ws: Workspace, path: str | Path, *, into: str | Target, format: 
                                      "annotator": annotator, "created_at": now})
             if ann_rows:
                 conn.execute(db.annotations.insert(), ann_rows)
-            if progress:
-                progress(0.3 + 0.7 * min(1.0, (k + chunk) / len(records)), f"writing {min(k + chunk, len(records))}/{len(records)}")
+            done = min(k + chunk, len(records))
+            report_progress(progress, done, len(records), f"writing {done}/{len(records)} examples")
         report.update(examples=len(records), annotations=answers.get("accept", 0), answers=dict(answers),
                       snapped=snapped)
         if task == "ner":
@@ -282,11 +274,7 @@ def move_examples(ws: Workspace, example_ids: list[int], *, to: str | Target) ->
         db.lock_for_writing(conn)
         e = db.examples
         rows = conn.execute(sa.select(e.c.id, e.c.text, e.c.input_hash).where(e.c.id.in_(example_ids))).all()
-        gold = gold_hashes(conn)
-        leaked = [r.text for r in rows if r.input_hash in gold]
-        if leaked:
-            raise LeakageError(len(leaked), leaked, where=f"being moved into {target}",
-                               hint="leave them in the pool or delete them")
+        leakage_check(conn, rows, where=f"being moved into {target}", hint="leave them in the pool or delete them")
         row = get_collection(ws, target, create=True, conn=conn)
         conn.execute(e.update().where(e.c.id.in_(example_ids)).values(collection_id=row["id"]))
     return len(rows)

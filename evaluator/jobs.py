@@ -1,10 +1,11 @@
 """Background jobs for long work (training, learning curves, predictions), so a page stays usable meanwhile.
 
-A job runs ``fn(*args, progress=..., cancel=..., **kwargs)`` in a daemon thread. ``progress(frac, msg)`` sets
-the job's progress fraction (0..1, or ``None`` to keep it) and last message and appends the message to a bounded
-log; ``cancel`` is a :class:`threading.Event` that :func:`cancel_job` sets (the trainers check it between steps
-and raise :class:`~evaluator.training.TrainingCancelled`). Jobs live in a process-wide registry (a module-level
-dict guarded by a lock), so every browser session of one app server sees the same jobs.
+A job runs ``fn(*args, progress=..., cancel=..., **kwargs)`` in a daemon thread, where ``fn`` is any library
+function that follows :mod:`evaluator.progress` (``train_round``, ``learning_curve``, ``predict``, ...).
+The job only records what it receives: ``progress(done, total, message)`` sets its progress fraction and current
+message and adds the message to a bounded log (about one line per 5% of the work, so a 500-step training does not
+flood it); ``cancel`` is a :class:`threading.Event` that :func:`cancel_job` sets. Jobs live in a process-wide
+registry (a module-level dict guarded by a lock), so every browser session of one app server sees the same jobs.
 
 A user error (:class:`~evaluator.errors.EvaluatorError`) ends the job as ``failed`` with the error's message and
 hint, never a traceback; any other exception is logged with its traceback and shown as one line saying it is
@@ -13,10 +14,6 @@ a bug.
 >>> job = start_job("demo", lambda n, *, progress, cancel: n * 2, 21)      # doctest: +SKIP
 >>> wait_job(job.id).result                                                   # doctest: +SKIP
 42
-
-The second half of the module holds ready-made job bodies for the Train page (:func:`train_job`,
-:func:`curve_job`, :func:`predict_job`): they adapt the training registry's progress callbacks to
-``progress(frac, msg)`` and keep the log short.
 """
 from __future__ import annotations
 
@@ -26,9 +23,10 @@ import time
 import uuid
 from collections import deque
 from dataclasses import dataclass, field
-from typing import Any, Callable, Sequence
+from typing import Any, Callable
 
 from evaluator.errors import EvaluatorError
+from evaluator.progress import fraction
 
 log = logging.getLogger("evaluator.jobs")
 
@@ -38,9 +36,8 @@ LOG_LINES = 200
 #: jobs kept in the registry; the oldest finished ones are forgotten first
 MAX_JOBS = 100
 
-#: ``progress(frac, msg, *, log=True)``: ``frac`` in [0, 1] or None (unchanged); ``log=False`` updates the last
-#: message without adding a log line
-Progress = Callable[..., None]
+#: a new log line is written when the work has advanced by this fraction since the last one (or it is done)
+LOG_EVERY = 0.05
 
 
 @dataclass
@@ -67,6 +64,10 @@ class Job:
     cancel_event: threading.Event = field(default_factory=threading.Event, repr=False)
     _thread: threading.Thread | None = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _logged: float | None = field(default=None, repr=False)
+    #: the latest message that got no log line (written when the job ends, e.g. a training that stopped early)
+    _pending: str | None = field(default=None, repr=False)
+    _total: float | None = field(default=None, repr=False)
 
     @property
     def running(self) -> bool:
@@ -97,14 +98,25 @@ class Job:
                     "started": self.started, "finished": self.finished, "seconds": self.seconds}
 
     # -- called from the worker thread ----------------------------------------------------------------
-    def _report(self, frac: float | None = None, msg: str | None = None, *, log: bool = True) -> None:
+    def _report(self, done: float, total: float | None = None, message: str = "") -> None:
+        """The :mod:`evaluator.progress` receiver: record the fraction, the message and (throttled) a log line."""
+        frac = fraction(done, total)
         with self._lock:
             if frac is not None:
-                self.progress = min(1.0, max(0.0, float(frac)))
-            if msg:
-                self.message = str(msg)
-                if log:
-                    self.log.append(f"{time.strftime('%H:%M:%S')}  {msg}")
+                self.progress = frac
+            if message:
+                self.message = str(message)
+                new_phase = total != self._total
+                self._total = total
+                if new_phase and self._pending:  # the last message of the previous phase (e.g. an early stop)
+                    self.log.append(self._pending)
+                if (new_phase or self._logged is None or frac is None or frac >= 1.0
+                        or abs(frac - self._logged) >= LOG_EVERY):
+                    self._logged = frac
+                    self.log.append(f"{time.strftime('%H:%M:%S')}  {message}")
+                    self._pending = None
+                else:
+                    self._pending = f"{time.strftime('%H:%M:%S')}  {message}"
 
     def _finish(self, state: str, *, result: Any = None, error: str | None = None, hint: str | None = None,
                 code: str | None = None) -> None:
@@ -115,6 +127,9 @@ class Job:
             self.finished = time.time()
             if state == "done":
                 self.progress = 1.0
+            if self._pending:
+                self.log.append(self._pending)
+                self._pending = None
             line = {"done": "finished", "failed": f"failed: {error}", "cancelled": "cancelled"}[state]
             self.log.append(f"{time.strftime('%H:%M:%S')}  {line} after {self.seconds:.1f} s")
 
@@ -158,7 +173,7 @@ def start_job(kind: str, fn: Callable[..., Any], /, *args: Any, title: str | Non
     arguments named ``title`` or ``meta``: wrap it in a ``functools.partial``).
     """
     job = Job(id=uuid.uuid4().hex[:12], kind=kind, title=title or kind, meta=dict(meta or {}))
-    job._report(0.0, f"started: {job.title}")
+    job._report(0, None, f"started: {job.title}")
     thread = threading.Thread(target=_run, args=(job, fn, args, kwargs), name=f"evaluator-job-{job.id}",
                               daemon=True)
     job._thread = thread
@@ -192,7 +207,9 @@ def cancel_job(job_id: str) -> bool:
     if job is None or not job.running:
         return False
     job.cancel_event.set()
-    job._report(None, "cancel requested; stopping at the next step")
+    with job._lock:
+        job.message = "cancel requested; stopping at the next step"
+        job.log.append(f"{time.strftime('%H:%M:%S')}  {job.message}")
     return True
 
 
@@ -215,99 +232,5 @@ def forget_job(job_id: str) -> bool:
         return True
 
 
-# ------------------------------------------------------------------------------------------ job bodies
-
-class _StepLog:
-    """Adapts the trainers' ``progress(step, total, loss, score)`` to ``progress(frac, msg)``.
-
-    Every call updates the fraction and the last message; a log line is written about every 5% of the steps,
-    whenever the dev score changes and at the last step, so the log stays short.
-    """
-
-    def __init__(self, progress: Progress, *, prefix: str = "", span: tuple[float, float] = (0.0, 1.0)) -> None:
-        self.progress = progress
-        self.prefix = prefix
-        self.lo, self.hi = span
-        self.last_step = -1
-        self.last_score: float | None = None
-        self.pending: str | None = None
-
-    def __call__(self, step: int, total: int, loss: float | None, score: float | None) -> None:
-        frac = min(1.0, step / total) if total else 0.0
-        msg = f"{self.prefix}step {step}/{total}" + (f" · loss {loss:.3f}" if loss is not None else "") + \
-              (f" · dev score {score:.3f}" if score is not None else "")
-        every = max(1, total // 20) if total else 1
-        write = (step >= total or score != self.last_score or self.last_step < 0
-                 or step - self.last_step >= every)
-        if write:
-            self.last_step = step
-        self.last_score = score
-        self.pending = None if write else msg
-        self.progress(self.lo + (self.hi - self.lo) * frac, msg, log=write)
-
-    def flush(self) -> None:
-        """Log the last step when it was not logged (training stopped early, before ``total``)."""
-        if self.pending:
-            self.progress(None, self.pending)
-            self.pending = None
-
-
-def train_job(ws: Any, round: int, *, trainer: str | None = None, seed: int = 0, cumulative: bool = True,
-              config: dict[str, Any] | None = None, name: str | None = None, progress: Progress,
-              cancel: threading.Event) -> dict[str, Any]:
-    """Job body: :func:`evaluator.training.registry.train_round` with progress and cancel wired in."""
-    from evaluator.training.registry import train_round
-
-    progress(0.0, f"reading the accepted annotations of round{'s 1..' if cumulative else ' '}{round}")
-    steps = _StepLog(progress)
-    res = train_round(ws, round, trainer=trainer, seed=seed, cumulative=cumulative, config=config, name=name,
-                      progress=steps, cancel=cancel)
-    steps.flush()
-    for w in (res.get("warnings") or [])[:10]:
-        progress(None, f"note: {w}")
-    progress(1.0, f"saved model {res['name']}: {res['counts']['examples']} examples, {res['seconds']:.1f} s")
-    return res
-
-
-def curve_job(ws: Any, *, trainer: str | None = None, round: int | None = None,
-              fractions: Sequence[float] | None = None, seeds: Sequence[int] | None = None, gold: str | None = None,
-              config: dict[str, Any] | None = None, progress: Progress, cancel: threading.Event) -> dict[str, Any]:
-    """Job body: :func:`evaluator.training.registry.learning_curve` (train and score every fraction x seed)."""
-    from evaluator.training import registry
-    from evaluator.training.curve import DEFAULT_FRACTIONS, DEFAULT_SEEDS
-
-    def step(done: int, total: int, what: str) -> None:
-        if what:
-            progress(done / total if total else 0.0, f"run {done + 1}/{total}: training on {what}")
-        else:
-            progress(1.0, "scoring the curve")
-
-    res = registry.learning_curve(ws, trainer=trainer, round=round,
-                                  fractions=tuple(fractions or DEFAULT_FRACTIONS),
-                                  seeds=tuple(DEFAULT_SEEDS if seeds is None else seeds), gold=gold, config=config,
-                                  progress=step, cancel=cancel)
-    progress(1.0, ("reused the stored curve: " if res.get("reused") else "") + f"{res['verdict']}")
-    return res
-
-
-def predict_job(ws: Any, model: str, target: str, *, progress: Progress, cancel: threading.Event) -> dict[str, Any]:
-    """Job body: :func:`evaluator.training.registry.predict` (stored predictions are reused)."""
-    from evaluator.training.registry import predict
-
-    last = [-1.0]
-
-    def step(done: int, total: int) -> None:
-        frac = done / total if total else 1.0
-        write = frac - last[0] >= 0.1 or done >= total
-        if write:
-            last[0] = frac
-        progress(frac, f"{done}/{total} examples predicted", log=write)
-
-    progress(0.0, f"predicting {target} with {model}")
-    res = predict(ws, model, target, progress=step)
-    progress(1.0, f"{res['computed']} predicted, {res['reused']} reused, {res['seconds']:.1f} s")
-    return res
-
-
-__all__ = ["Job", "LOG_LINES", "MAX_JOBS", "STATES", "cancel_job", "curve_job", "forget_job", "get_job",
-           "list_jobs", "predict_job", "start_job", "train_job", "wait_job"]
+__all__ = ["Job", "LOG_EVERY", "LOG_LINES", "MAX_JOBS", "STATES", "cancel_job", "forget_job", "get_job", "list_jobs",
+           "start_job", "wait_job"]

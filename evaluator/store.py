@@ -5,7 +5,7 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any, Iterable, Sequence
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -224,6 +224,33 @@ def train_hashes(conn: Connection) -> set[str]:
     return {r[0] for r in conn.execute(q)}
 
 
+#: what the leakage guard compares against: gold sets (for training data) or training rounds (for gold data)
+_GUARDS = {"gold": ("gold", "a gold set"), "rounds": ("round", "training rounds")}
+
+
+def leakage_check(conn: Connection, items: Sequence, *, against: str = "gold", where: str, hint: str,
+                  skip: bool = False) -> list[int]:
+    """The leakage guard, one implementation for import, move and training.
+
+    ``items`` have ``.text`` and ``.input_hash`` (records or example rows). Returns the indices of the items whose
+    text (normalized, :func:`evaluator.records.input_hash`) is in a gold set (``against="gold"``) or in a training
+    round (``against="rounds"``). Unless ``skip``, any overlap raises :class:`LeakageError` naming them.
+    """
+    kind, found_in = _GUARDS[against]
+    e, c = db.examples, db.collections
+    wanted = sorted({it.input_hash for it in items})
+    hit: set[str] = set()
+    for k in range(0, len(wanted), 5000):
+        part = wanted[k:k + 5000]
+        q = (sa.select(e.c.input_hash).join(c, c.c.id == e.c.collection_id)
+             .where(c.c.kind == kind, e.c.input_hash.in_(part)).distinct())
+        hit.update(r[0] for r in conn.execute(q))
+    overlap = [i for i, it in enumerate(items) if it.input_hash in hit]
+    if overlap and not skip:
+        raise LeakageError(len(overlap), [items[i].text for i in overlap], where=where, hint=hint, found_in=found_in)
+    return overlap
+
+
 def rounds(conn: Connection) -> list[int]:
     c = db.collections
     return sorted(int(r[0]) for r in conn.execute(sa.select(c.c.name).where(c.c.kind == "round")))
@@ -248,15 +275,13 @@ def training_records(ws: Workspace, *, round: int, cumulative: bool = True) -> l
                     continue
                 rec.meta = {**rec.meta, "_round": r}
                 records.append(rec)
-        gold = gold_hashes(conn)
+        if records:
+            leakage_check(conn, records, where=f"in the training data of round {round}",
+                          hint="remove them from the round, or re-import the round with --skip-gold-overlap")
     if not records:
         which = f"round {wanted[0]} has" if len(wanted) == 1 else f"rounds {wanted[0]}..{wanted[-1]} have"
         raise ConfigError(f"Nothing to train on: {which} {examples} example(s) but no accepted annotation.",
                           hint="import labeled data into the round (unlabeled texts belong in the pool)")
-    leaked = [r.text for r in records if r.input_hash in gold]
-    if leaked:
-        raise LeakageError(len(leaked), leaked, where=f"in the training data of round {round}",
-                           hint="remove them from the round, or re-import the round with --skip-gold-overlap")
     return records
 
 

@@ -6,6 +6,7 @@ import ui
 from evaluator.formats import ReadOptions, list_formats, parse_label_map
 from ui import cache, render
 from ui.files import export_bytes, saved_upload
+from ui.progress import ProgressBar
 
 st.title("📥 Data")
 ws = ui.require_workspace()
@@ -56,13 +57,12 @@ if st.button("Import", type="primary", disabled=upload is None, key="data.import
     options = ReadOptions(encoding=encoding.strip() or "utf-8", scheme=scheme, text_column=text_column,
                           label_column=label_column, has_header=not no_header, label_map=mapping, snap_spans=snap,
                           lang=ws.lang)
-    bar = st.progress(0.0, text=f"reading {upload.name}")
+    bar = ProgressBar(f"reading {upload.name}")
     with saved_upload(upload.name, upload.getvalue()) as path:
         report = ui.call(import_file, ws, path, into=target, format=None if fmt == "auto" else fmt,
                          options=options, skip_gold_overlap=skip, extend_labels=extend,
-                         annotator=ui.annotator("import"),
-                         progress=lambda frac, msg: bar.progress(min(max(frac, 0.0), 1.0), text=msg))
-    bar.empty()
+                         annotator=ui.annotator("import"), progress=bar)
+    bar.clear()
     if report is not None:
         cache.clear()
         if report.get("already_imported"):

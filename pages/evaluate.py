@@ -4,10 +4,11 @@ import pandas as pd
 import streamlit as st
 
 import ui
-from evaluator.evaluation import compare_to_previous, format_p, headline_p
+from evaluator.scoring.compare import compare_to_previous, format_p, headline_p
+from evaluator.scoring.evaluate import evaluate_models
 from evaluator.stats import DEFAULT_RESAMPLES, DEFAULT_SEED
-from evaluator.training import evaluate_models
 from ui import cache, render
+from ui.progress import progress_bar
 
 st.title("📊 Evaluate")
 st.caption("Every model scored on the same frozen, hash-checked gold set; a paired test says whether the newer "
@@ -60,23 +61,20 @@ settings_text = (f"gold:{gold} v{version} (hash `{(info.get('content_hash') or '
 
 # ------------------------------------------------------------------------------------------------ scores
 st.subheader("Scores")
-bar = st.empty()
-
-
-def progress(i: int, n: int, name: str) -> None:
-    if name:
-        bar.progress(i / n if n else 1.0, text=f"scoring {name} ({i + 1}/{n}); predictions are computed once and "
-                                               "stored")
-
-
+bar = progress_bar("scoring the models (predictions are computed once and stored)")
 skipped: list[dict] = []
-evals = ui.call(evaluate_models, ws, gold, models="all", progress=progress, skipped=skipped, **settings)
-bar.empty()
+evals = ui.call(evaluate_models, ws, gold, models="all", progress=bar, skipped=skipped, **settings)
+bar.clear()
 for item in skipped:
     st.warning(f"**{render.escape_md(item['model'])}** is not in the table: {render.escape_md(item['error'])}"
                + (f"\n\n**Fix:** {render.escape_md(item['hint'])}" if item.get("hint") else ""))
 if not evals:
     st.stop()
+for e in evals:
+    if e.get("gold_overlap"):
+        st.warning(f"**{render.escape_md(e['model'])}** was trained on {e['gold_overlap']} example(s) that are now "
+                   f"in gold:{render.escape_md(gold)} (the gold set was made or changed after it was trained); its "
+                   "score here is not a fair estimate. Train it again on rounds without these texts.")
 st.dataframe(pd.DataFrame(render.score_rows(evals, ws.task)), hide_index=True, width="stretch",
              column_config={c: st.column_config.NumberColumn(format="%.3f")
                             for c in ("accuracy", "micro P", "micro R", "micro F1", "macro F1")})
@@ -91,9 +89,14 @@ names = [e["model"] for e in evals]
 if len(names) < 2:
     st.info("Train a second model to compare two.")
     st.stop()
+# default pair: the latest iteration (B) against its previous round of the same trainer (A)
+parents = {m["name"]: (m.get("lineage") or {}).get("parent") for m in models}
+default_b = next((n for n in reversed(names) if parents.get(n) in names), names[-1])
+default_a = parents.get(default_b) if parents.get(default_b) in names else names[names.index(default_b) - 1]
 c1, c2 = st.columns(2)
-model_a = c1.selectbox("Model A (baseline)", names, index=len(names) - 2, key="eval.model_a")
-model_b = c2.selectbox("Model B (candidate)", names, index=len(names) - 1, key="eval.model_b")
+model_a = c1.selectbox("Model A (baseline)", names, index=names.index(default_a), key="eval.model_a",
+                       help="Defaults to the previous round of the same trainer as B.")
+model_b = c2.selectbox("Model B (candidate)", names, index=names.index(default_b), key="eval.model_b")
 if model_a == model_b:
     st.info("Pick two different models.")
     st.stop()
@@ -154,10 +157,13 @@ if diff is not None:
 
 # ------------------------------------------------------------------------------------------------ all rounds
 with st.expander("Each model against the previous one (Holm-corrected)"):
-    chain_models = st.multiselect("Models, in order (round k against round k−1)", names, default=names,
+    trainer_of = {m["name"]: (m["kind"], m["trainer"], (m.get("lineage") or {}).get("cumulative")) for m in models}
+    same = [n for n in names if trainer_of.get(n) == trainer_of.get(default_b)]
+    chain_models = st.multiselect("Models, in order (round k against round k−1)", names,
+                                  default=same if len(same) >= 2 else names,
                                   key="eval.holm_models",
-                                  help="Defaults to the order in which the models were created; reorder or drop "
-                                       "models to compare, e.g., one trainer's rounds.")
+                                  help="Defaults to the rounds of B's trainer in round order; reorder, add or "
+                                       "drop models.")
     st.caption("k−1 paired comparisons, p-values corrected with Holm's method so that the chance of any false "
                "“better” stays below 5%.")
     if st.toggle("Compare", key="eval.holm"):

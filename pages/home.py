@@ -5,7 +5,9 @@ import pandas as pd
 import streamlit as st
 
 import ui
-from ui import cache, render
+from ui import cache
+from ui import render
+from ui.progress import progress_bar
 
 st.title("⚖️ evaluator")
 st.caption("Is the newest model iteration really better? Frozen gold sets, exact scores, paired tests.")
@@ -23,9 +25,7 @@ if ws is None:
                         format_func={"ner": "named entities", "textcat": "news categories"}.get)
         if st.button("Create the demo workspace", type="primary", key="home.create_demo"):
             from evaluator.demo import build_demo
-            bar = st.progress(0.0, text="starting")
-            result = ui.call(build_demo, ui.workspace_path(), task=task,
-                             progress=lambda frac, msg: bar.progress(min(max(frac, 0.0), 1.0), text=msg))
+            result = ui.call(build_demo, ui.workspace_path(), task=task, progress=progress_bar("starting"))
             if result:
                 cache.clear()
                 st.rerun()

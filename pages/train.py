@@ -5,6 +5,8 @@ import streamlit as st
 
 import ui
 from evaluator import jobs
+from evaluator.models import train_round
+from evaluator.scoring.curves import learning_curve
 from evaluator.training import default_trainer, list_trainers
 from ui import cache, render
 
@@ -118,7 +120,7 @@ else:
         config = ui.call(render.parse_config, config_text)
         if config is None and config_text.strip():
             st.stop()  # the error is shown
-        jobs.start_job("train", jobs.train_job, ws, rnd, trainer=trainer, seed=seed, cumulative=cumulative,
+        jobs.start_job("train", train_round, ws, rnd, trainer=trainer, seed=seed, cumulative=cumulative,
                        config=config, name=name, title=f"Training {name}", meta=META)
         st.rerun()
 
@@ -143,14 +145,14 @@ else:
         r1, r2 = st.columns([3, 1], vertical_alignment="bottom")
         new_name = r1.text_input("New name", key="train.new_name").strip()
         if r2.button("Rename", key="train.rename", disabled=not new_name, width="stretch"):
-            from evaluator.training import rename_model
+            from evaluator.models import rename_model
             if ui.call(rename_model, ws, target, new_name):
                 done(f"Renamed {target} to {new_name}.")
         d1, d2 = st.columns([3, 1], vertical_alignment="bottom")
         sure = d1.checkbox(f"Delete `{target}`, its predictions, evaluations and artifact folder",
                            key="train.delete_sure")
         if d2.button("🗑 Delete", key="train.delete", disabled=not sure or busy, width="stretch"):
-            from evaluator.training import delete_model
+            from evaluator.models import delete_model
             if ui.call(delete_model, ws, target):
                 done(f"Deleted {target}.")
 
@@ -174,7 +176,7 @@ else:
     runs = len(fractions) * n_seeds
     st.caption(f"{runs} training runs of `{curve_trainer}` (seeds 0..{n_seeds - 1}).")
     if st.button("📈 Run learning curve", key="train.curve_start", disabled=busy or not fractions):
-        jobs.start_job("curve", jobs.curve_job, ws, trainer=curve_trainer, round=curve_round,
+        jobs.start_job("curve", learning_curve, ws, trainer=curve_trainer, round=curve_round,
                        fractions=sorted(fractions), seeds=list(range(n_seeds)), gold=curve_gold,
                        title=f"Learning curve of {curve_trainer} (rounds 1..{curve_round})", meta=META)
         st.rerun()

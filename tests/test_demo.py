@@ -84,9 +84,10 @@ def test_textcat_demo_round_3_beats_round_1(tmp_path):
     """The Evaluate page must have something to show: more rounds give a clearly better classifier."""
     from sklearn.metrics import accuracy_score
 
-    from evaluator.evaluation import compare_models
+    from evaluator.scoring.compare import compare_models
     from evaluator.records import Record
-    from evaluator.training.registry import evaluate_models, load_model, train_round
+    from evaluator.scoring.evaluate import evaluate_models
+    from evaluator.models import load_model, train_round
 
     build_demo(tmp_path / "news", task="textcat")
     ws = open_workspace(tmp_path / "news")

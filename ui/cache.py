@@ -16,8 +16,8 @@ import streamlit as st
 
 from evaluator.workspace import Workspace, open_workspace
 
-#: collections, models, settings: what a cached read depends on
-COLLECTIONS, MODELS, SETTINGS = "collection:", "model:", "settings"
+#: collections, models, settings, learning curves (results without a model): what a cached read depends on
+COLLECTIONS, MODELS, SETTINGS, CURVES = "collection:", "model:", "settings", "results:curve"
 
 
 def versions(ws: Workspace) -> dict[str, int] | None:
@@ -87,37 +87,37 @@ def preview(ws: Workspace, target: str, *, offset: int = 0, limit: int = 50) -> 
 
 
 # ------------------------------------------------------------------------------- models, scores, comparisons
-# (Train and Evaluate pages). Comparisons are also stored on disk by the library; this layer saves reading the
-# gold set and the stored result again on every rerun.
+# (Train and Evaluate pages). Results are also stored in the workspace by the library; this layer saves reading
+# the gold set and the stored result again on every rerun.
 
 @st.cache_data(max_entries=32, ttl=3600, show_spinner=False)
 def _models(path: str, url: str, key: tuple) -> list[dict]:
-    from evaluator.training.registry import list_models
+    from evaluator.models import list_models
     return list_models(open_workspace(path, db_url=url))
 
 
 @st.cache_data(max_entries=32, ttl=3600, show_spinner=False)
 def _scores(path: str, url: str, key: tuple) -> list[dict]:
-    from evaluator.evaluation import stored_scores
+    from evaluator.scoring.evaluate import stored_scores
     return stored_scores(open_workspace(path, db_url=url))
 
 
 @st.cache_data(max_entries=32, ttl=3600, show_spinner=False)
 def _curves(path: str, url: str, key: tuple, trainer: str | None) -> list[dict]:
-    from evaluator.training.registry import stored_curves
+    from evaluator.scoring.curves import stored_curves
     return stored_curves(open_workspace(path, db_url=url), trainer=trainer)
 
 
 @st.cache_data(max_entries=64, ttl=3600,
                show_spinner="Comparing the two models (paired bootstrap and randomization test) ...")
 def _comparison(path: str, url: str, key: tuple, gold: str, a: str, b: str, settings: tuple) -> dict:
-    from evaluator.evaluation import compare_models
+    from evaluator.scoring.compare import compare_models
     return compare_models(open_workspace(path, db_url=url), gold, a, b, **dict(settings))
 
 
 @st.cache_data(max_entries=64, ttl=3600, show_spinner=False)
 def _diff(path: str, url: str, key: tuple, gold: str, a: str, b: str, version: int | None) -> list[dict]:
-    from evaluator.evaluation import example_diff
+    from evaluator.scoring.compare import example_diff
     return example_diff(open_workspace(path, db_url=url), gold, a, b, version=version)
 
 
@@ -131,38 +131,37 @@ def _on_models(ws: Workspace, gold: str, *names: str) -> Callable[[dict[str, int
 
 
 def models(ws: Workspace) -> list[dict]:
-    """``evaluator.training.registry.list_models(ws)``, cached on the models."""
-    from evaluator.training.registry import list_models
+    """``evaluator.models.list_models(ws)``, cached on the models."""
+    from evaluator.models import list_models
     return _cached(ws, lambda v: _key(v, MODELS), _models, list_models)
 
 
 def scores(ws: Workspace) -> list[dict]:
-    """``evaluator.evaluation.stored_scores(ws)`` (stored evaluations, nothing computed), cached on the models and
-    the collections (a gold set's hash decides whether a score is current)."""
-    from evaluator.evaluation import stored_scores
+    """``evaluator.scoring.evaluate.stored_scores(ws)`` (stored evaluations, nothing computed), cached on the
+    models and the collections (a gold set's hash decides whether a score is current)."""
+    from evaluator.scoring.evaluate import stored_scores
     return _cached(ws, lambda v: _key(v, MODELS, COLLECTIONS), _scores, stored_scores)
 
 
 def curves(ws: Workspace, *, trainer: str | None = None) -> list[dict]:
-    """``evaluator.training.registry.stored_curves(ws, trainer=...)``, cached on the settings (where curves are
-    stored)."""
-    from evaluator.training.registry import stored_curves
-    return _cached(ws, lambda v: _key(v, SETTINGS), _curves, lambda w, t: stored_curves(w, trainer=t), trainer)
+    """``evaluator.scoring.curves.stored_curves(ws, trainer=...)``, cached on the stored curves."""
+    from evaluator.scoring.curves import stored_curves
+    return _cached(ws, lambda v: _key(v, CURVES), _curves, lambda w, t: stored_curves(w, trainer=t), trainer)
 
 
 def comparison(ws: Workspace, gold: str, model_a: str, model_b: str, **settings) -> dict:
-    """``evaluator.evaluation.compare_models(ws, gold, a, b, **settings)``, cached on the gold set and the two
-    models (and stored on disk by the library)."""
-    from evaluator.evaluation import compare_models
+    """``evaluator.scoring.compare.compare_models(ws, gold, a, b, **settings)``, cached on the gold set and the two
+    models (and stored in the workspace by the library)."""
+    from evaluator.scoring.compare import compare_models
     return _cached(ws, _on_models(ws, gold, model_a, model_b), _comparison,
                    lambda w, g, a, b, s: compare_models(w, g, a, b, **dict(s)),
                    gold, model_a, model_b, tuple(sorted(settings.items())))
 
 
 def example_diff(ws: Workspace, gold: str, model_a: str, model_b: str, *, version: int | None = None) -> list[dict]:
-    """``evaluator.evaluation.example_diff`` over every label (pages filter the rows), cached on the gold set and
+    """``evaluator.scoring.compare.example_diff`` over every label (pages filter the rows), cached on the gold set and
     the two models."""
-    from evaluator.evaluation import example_diff as diff
+    from evaluator.scoring.compare import example_diff as diff
     return _cached(ws, _on_models(ws, gold, model_a, model_b), _diff,
                    lambda w, g, a, b, v: diff(w, g, a, b, version=v), gold, model_a, model_b, version)
 

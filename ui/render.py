@@ -203,7 +203,8 @@ def model_rows(models: list[dict], scores: list[dict] = ()) -> list[dict]:
                "train hash": _short(m.get("train_hash")),
                "seed": m.get("seed"),
                "seconds": m.get("seconds"),
-               "created": str(m.get("created_at") or "")[:19]}
+               "created": str(m.get("created_at") or "")[:19],
+               "trained on gold": ", ".join(f"gold:{g} ({n})" for g, n in sorted((m.get("gold_overlap") or {}).items()))}
         for col in cols:
             row[col] = by_model.get(m["name"], {}).get(col)
         rows.append(row)
@@ -337,54 +338,40 @@ DIFF_KINDS = {"gained": "gained", "lost": "lost", "changed": "changed", "new_err
               "fixed_error": "fixed error"}
 
 
-def _sp(s: dict | None) -> str:
-    return f"{s['text']} · {s['label']}" if s else "—"
+def _sp(s) -> str:
+    """A span dict as ``text · LABEL``, a list of them joined, a category as it is, nothing as a dash."""
+    from evaluator.metrics.diff import show
+
+    return show(s, sep=" · ", quote=False, none="—")
 
 
 def diff_rows(diff: list[dict], task: str, *, kinds=None, label: str | None = None) -> list[dict]:
-    """One row per change of an ``example_diff`` result: example number, kind, label(s), the gold, A and B
-    entities (or labels) involved, and the text. ``kinds`` (keys of :data:`DIFF_KINDS`) and ``label`` filter."""
+    """The table of the example diff: one row per flat row of ``example_diff`` (example number, kind, label(s),
+    gold, A, B, text). ``kinds`` (keys of :data:`DIFF_KINDS`) and ``label`` filter."""
     kinds = set(kinds) if kinds else set(DIFF_KINDS)
     rows = []
-    for ex in diff:
-        n = ex["index"] + 1
-        if task != "ner":
-            if ex["kind"] in kinds and (label is None or label in (ex["gold"], ex["a"], ex["b"])):
-                rows.append({"#": n, "kind": DIFF_KINDS[ex["kind"]], "gold": ex["gold"], "A": ex["a"] or "—",
-                             "B": ex["b"] or "—", "text": ex["text"]})
+    for r in diff:
+        if r["kind"] not in kinds or (label is not None and label not in r["labels"]):
             continue
-
-        def gold_over(*spans):
-            hits = [g for g in ex["gold"] if any(s and g["start"] < s["end"] and s["start"] < g["end"] for s in spans)]
-            return ", ".join(_sp(g) for g in hits) or "—"
-
-        items = []
-        for s in ex["gained"]:
-            items.append(("gained", (s["label"],), _sp(s), "—", _sp(s)))
-        for s in ex["lost"]:
-            items.append(("lost", (s["label"],), _sp(s), _sp(s), "—"))
-        for c in ex["changed"]:
-            items.append(("changed", (c["a"]["label"], c["b"]["label"]), gold_over(c["a"], c["b"]), _sp(c["a"]),
-                          _sp(c["b"]) + f" ({c['change']})"))
-        for s in ex["new_error"]:
-            items.append(("new_error", (s["label"],), gold_over(s), "—", _sp(s)))
-        for s in ex["fixed_error"]:
-            items.append(("fixed_error", (s["label"],), gold_over(s), _sp(s), "—"))
-        for kind, labs, g, a, b in items:
-            if kind in kinds and (label is None or label in labs):
-                rows.append({"#": n, "kind": DIFF_KINDS[kind], "label": " → ".join(dict.fromkeys(labs)), "gold": g,
-                             "A": a, "B": b, "text": ex["text"]})
+        row = {"#": r["document"] + 1, "kind": DIFF_KINDS[r["kind"]]}
+        if task == "ner":
+            row["label"] = r["label"]
+            row["gold"] = _sp(r["gold"])
+            row["A"] = _sp(r["a"])
+            row["B"] = _sp(r["b"]) + (f" ({r['change']})" if r.get("change") else "")
+        else:
+            row.update({"gold": r["gold"], "A": r["a"] or "—", "B": r["b"] or "—"})
+        row["text"] = r["text"]
+        rows.append(row)
     return rows
 
 
 def diff_counts(diff: list[dict], task: str, *, label: str | None = None) -> dict[str, int]:
-    """How many changes of each kind an ``example_diff`` result holds (of ``label`` only, when given): the
-    number of rows :func:`diff_rows` shows for each kind."""
-    names = {v: k for k, v in DIFF_KINDS.items()}
-    out = {k: 0 for k in DIFF_KINDS}
-    for row in diff_rows(diff, task, label=label):
-        out[names[row["kind"]]] += 1
-    return out
+    """How many rows of each kind the diff has (of ``label`` only, when given): the number of rows
+    :func:`diff_rows` shows for each kind."""
+    from evaluator.metrics.diff import count_kinds
+
+    return count_kinds([r for r in diff if label is None or label in r["labels"]], task)
 
 
 #: how the "each model against the previous one" table words a verdict

@@ -6,16 +6,18 @@ on stderr and exit code 2.
 """
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import os
 import sys
 import traceback
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import click
 
 from evaluator.errors import EvaluatorError
+from evaluator.progress import Progress
 
 
 class _Group(click.Group):
@@ -88,6 +90,48 @@ def workspace_options(func: Callable) -> Callable:
 json_option = click.option("--json", "as_json", is_flag=True, help="Print one JSON document on stdout.")
 
 
+def parse_gold(value: str, version: int | None = None) -> tuple[str, int | None]:
+    """``NAME`` or ``NAME@V`` (plus an optional ``--version V``) -> (name, version or None for the latest).
+
+    >>> parse_gold("test@2"), parse_gold("test"), parse_gold("test", 3)
+    (('test', 2), ('test', None), ('test', 3))
+    """
+    from evaluator.errors import ConfigError
+
+    name, at, ver = (value or "").partition("@")
+    if at and (not ver.isdigit() or int(ver) < 1):
+        raise ConfigError(f"Bad gold-set version in {value!r}.", hint="write --gold NAME or --gold NAME@2")
+    if at and version is not None and int(ver) != version:
+        raise ConfigError(f"--gold {value} and --version {version} name different versions.",
+                          hint="give the version once: --gold NAME@V")
+    return name, int(ver) if at else version
+
+
+def gold_option(*, required: bool = True) -> Callable[[Callable], Callable]:
+    """``--gold NAME[@V]`` (with ``--version V`` as an alias for the version), passed on as ``gold=(name,
+    version)``; the version is None for the latest. The one way every command names a gold-set version."""
+
+    def decorate(func: Callable) -> Callable:
+        @click.option("--gold", "gold", required=required, default=None, metavar="NAME[@V]",
+                      help="Gold set, e.g. test or test@2 for version 2 (default version: the latest).")
+        @click.option("--version", "gold_version", type=click.IntRange(min=1), default=None,
+                      help="Gold-set version (same as --gold NAME@V).")
+        @functools.wraps(func)
+        def wrapper(*args, gold=None, gold_version=None, **kwargs):
+            kwargs["gold"] = parse_gold(gold, gold_version) if gold else (None, gold_version)
+            return func(*args, **kwargs)
+
+        return wrapper
+
+    return decorate
+
+
+unit_option = click.option(
+    "--unit", type=click.Choice(["auto", "document", "sentence"]), default="auto", show_default=True,
+    help="What the bootstrap resamples: whole documents (CoNLL -DOCSTART-) or single sentences/examples; auto = "
+         "documents when the gold set has them.")
+
+
 def emit(data: Any, as_json: bool, human: Callable[[Any], None] | None = None) -> None:
     """Print ``data`` as JSON, or through ``human`` (default: indented JSON)."""
     if as_json or human is None:
@@ -96,21 +140,36 @@ def emit(data: Any, as_json: bool, human: Callable[[Any], None] | None = None) -
         human(data)
 
 
-def progress_printer(label: str) -> Callable[[float, str], None]:
-    """A progress callback that draws a bar on stderr (only when stderr is a terminal)."""
-    if not sys.stderr.isatty():
-        return lambda frac, msg="": None
-    state = {"last": -1}
+@contextlib.contextmanager
+def progress_bar(label: str, *, quiet: bool = False) -> Iterator[Progress | None]:
+    """A receiver of :mod:`evaluator.progress` that draws a bar on stderr while the ``with`` block runs.
 
-    def _cb(frac: float, msg: str = "") -> None:
-        pct = int(frac * 100)
-        if pct == state["last"]:
-            return
-        state["last"] = pct
-        bar = "#" * (pct // 4)
-        click.echo(f"\r{label} [{bar:<25}] {pct:3d}% {msg[:40]:<40}", err=True, nl=pct >= 100)
+    Only when stderr is a terminal and not ``quiet`` (``--json``); otherwise it yields None and nothing extra is
+    printed. The bar shows ``done/total`` and the latest message; an unknown total shows the message alone.
+    """
+    if quiet or not sys.stderr.isatty():
+        yield None
+        return
+    from tqdm import tqdm
 
-    return _cb
+    import shutil
+
+    # a terminal that reports 0 columns (a fresh pseudo-terminal) gets 100
+    width = shutil.get_terminal_size((100, 20)).columns or 100
+    bar = tqdm(total=None, desc=label, file=sys.stderr, leave=False, ncols=width,
+               bar_format="{desc}: {percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt} {postfix}")
+
+    def receive(done: float, total: float | None, message: str = "") -> None:
+        if total and bar.total != total:
+            bar.total = total
+        bar.n = done if total else 0
+        bar.set_postfix_str(message[:60], refresh=False)
+        bar.refresh()
+
+    try:
+        yield receive
+    finally:
+        bar.close()
 
 
 # command modules register themselves on `main` (one import line per module)

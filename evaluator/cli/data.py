@@ -5,7 +5,7 @@ from pathlib import Path
 
 import click
 
-from evaluator.cli import emit, json_option, main, progress_printer, workspace_options
+from evaluator.cli import emit, json_option, main, progress_bar, workspace_options
 from evaluator.formats import ReadOptions, parse_label_map
 
 
@@ -85,8 +85,9 @@ def import_(ws, file, into, fmt, encoding, scheme, tag_column, text_column, labe
     from evaluator.importer import import_file
     opts = _read_options(encoding, scheme, text_column, label_column, no_header, label_map, snap_spans, ws.lang,
                          tag_column)
-    report = import_file(ws, file, into=into, format=fmt, options=opts, skip_gold_overlap=skip_gold_overlap,
-                         extend_labels=extend_labels, annotator=annotator, progress=progress_printer("import"))
+    with progress_bar("import", quiet=as_json) as progress:
+        report = import_file(ws, file, into=into, format=fmt, options=opts, skip_gold_overlap=skip_gold_overlap,
+                             extend_labels=extend_labels, annotator=annotator, progress=progress)
 
     def human(r):
         if r.get("already_imported"):

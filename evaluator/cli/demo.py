@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import click
 
-from evaluator.cli import emit, json_option, main, progress_printer
+from evaluator.cli import emit, json_option, main, progress_bar
 
 
 @main.command()
@@ -25,8 +25,8 @@ def demo(workspace, db_url, task, as_json):
       evaluator demo --workspace data/news --task textcat --json
     """
     from evaluator.demo import build_demo
-    result = build_demo(workspace, task=task, db_url=db_url,
-                        progress=None if as_json else progress_printer("demo"))
+    with progress_bar("demo", quiet=as_json) as progress:
+        result = build_demo(workspace, task=task, db_url=db_url, progress=progress)
 
     def human(r):
         for s in r["steps"]:

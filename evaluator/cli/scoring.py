@@ -6,7 +6,7 @@ from typing import Any, Sequence
 
 import click
 
-from evaluator.cli import emit, json_option, main
+from evaluator.cli import emit, json_option, main, unit_option
 from evaluator.formats.base import ReadOptions, parse_label_map
 
 _SCHEMES = ["IOB2", "IOBES", "BILOU", "IOB1", "IOE1", "IOE2"]
@@ -172,9 +172,7 @@ def _print_compare(res: dict[str, Any], files: Sequence[str]) -> None:
 @click.option("--seed", type=int, default=None, help="Random seed [default: 12345].")
 @click.option("--metric", type=click.Choice(["micro_f1", "macro_f1", "accuracy"]), default=None,
               help="Headline metric (default: micro_f1 for NER, macro_f1 for text classification).")
-@click.option("--unit", type=click.Choice(["sentence", "document"]), default=None,
-              help="What the tests resample: sentences (records) or documents (CoNLL -DOCSTART-) [default: "
-                   "document when the gold file has documents, else sentence].")
+@unit_option
 @json_option
 def compare(gold, pred_a, pred_b, fmt, mode, scheme, encoding, text_column, label_column, no_header, label_map,
             lang, resamples, seed, metric, unit, as_json):

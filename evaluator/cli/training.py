@@ -1,6 +1,7 @@
 """Training commands: train, trainers, models, model add/rename/delete, predict, evaluate, curve.
 
-Thin wrappers over :mod:`evaluator.training.registry` (the Train page calls the same functions).
+Thin wrappers over :mod:`evaluator.models`, :mod:`evaluator.predictions` and :mod:`evaluator.scoring` (the
+Train and Evaluate pages call the same functions).
 """
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from evaluator.cli import emit, json_option, main, progress_printer, workspace_options
+from evaluator.cli import emit, gold_option, json_option, main, progress_bar, unit_option, workspace_options
 from evaluator.errors import ConfigError
 
 
@@ -35,6 +36,17 @@ def _ints(value: str) -> list[int]:
         raise ConfigError(f"Bad list of integers {value!r}.", hint="e.g. 0,1,2") from None
 
 
+def _seeds(value: str) -> list[int]:
+    """``--seeds``: a count (``3`` = seeds 0, 1, 2) or a comma-separated list."""
+    value = value.strip()
+    if value.isdigit() and "," not in value:
+        n = int(value)
+        if n < 1:
+            raise ConfigError("--seeds 0 trains nothing.", hint="e.g. --seeds 3")
+        return list(range(n))
+    return _ints(value)
+
+
 def _fmt(x) -> str:
     return "-" if x is None else f"{x:.3f}"
 
@@ -44,6 +56,10 @@ def _fmt(x) -> str:
 @click.option("--trainer", default=None, help="Trainer name (see `evaluator trainers`); default by task: "
                                               "spacy-ner or sklearn-textcat.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Random seed (data split, initialisation).")
+@click.option("--seeds", default=None, metavar="N|S1,S2,...",
+              help="Train several runs (one model per seed) so that an iteration can be told from seed luck: a "
+                   "count (3 = seeds 0,1,2) or a list (0,1,2). Existing runs are kept; a deterministic trainer is "
+                   "trained once.")
 @click.option("--only-round", is_flag=True, help="Train on round N only instead of rounds 1..N.")
 @click.option("--name", default=None, help="Model name (default: round-<N>-<trainer>).")
 @click.option("--config", "config", default=None,
@@ -52,30 +68,42 @@ def _fmt(x) -> str:
               help="spacy-ner/spacy-textcat: start from this spaCy pipeline folder instead of a blank one.")
 @workspace_options
 @json_option
-def train(ws, round_, trainer, seed, only_round, name, config, base_model, as_json):
-    """Train a model on the accepted annotations of a round and register it.
+def train(ws, round_, trainer, seed, seeds, only_round, name, config, base_model, as_json):
+    """Train a model on the accepted annotations of a round and register it (with --seeds: one model per seed).
 
     \b
     Examples:
       evaluator train --round 3
+      evaluator train --round 3 --seeds 3              # round-3-spacy-ner, -s1, -s2
       evaluator train --round 3 --trainer crf-ner --json
       evaluator train --round 2 --base-model training/model-best --name round-2-from-base
     """
-    from evaluator.training.registry import train_round
-
-    bar = progress_printer("train")
-
-    def progress(step, total, loss, score):
-        info = f"step {step}" + (f" loss {loss:.2f}" if loss is not None else "") + \
-               (f" dev {score:.3f}" if score is not None else "")
-        bar(min(1.0, step / total) if total else 0.0, info)
+    from evaluator.models import run_name, train_round, train_runs
 
     cfg = _config(config)
     if base_model:
         cfg = {**(cfg or {}), "base_model": str(Path(base_model).resolve())}
-    res = train_round(ws, round_, trainer=trainer, seed=seed, cumulative=not only_round, config=cfg,
-                      name=name, progress=progress)
-    bar(1.0, "done")
+    if seeds is not None:
+        seed_list = _seeds(seeds)
+        with progress_bar("train", quiet=as_json) as progress:
+            res = train_runs(ws, round_, seeds=seed_list, trainer=trainer, cumulative=not only_round, config=cfg,
+                             name=name, progress=progress)
+
+        def human_runs(d):
+            for m in d["runs"]:
+                click.echo(f"{m['name']:<32} seed {m['seed']:<4} artifact {m['artifact_hash'][:12]}"
+                           + ("  (kept from before)" if m["name"] in d["reused"] else ""))
+            click.echo(d["message"])
+
+        emit(res, as_json, human_runs)
+        return
+    if name is None and seed != 0:
+        from evaluator.training.base import trainer_for
+        tname = trainer_for(ws.task, trainer).name
+        name = run_name(f"round-{round_}-{tname}" if not only_round else f"round-{round_}-only-{tname}", seed)
+    with progress_bar("train", quiet=as_json) as progress:
+        res = train_round(ws, round_, trainer=trainer, seed=seed, cumulative=not only_round, config=cfg,
+                          name=name, progress=progress)
     out = {k: res[k] for k in ("name", "trainer", "round", "lineage", "train_hash", "counts", "seconds", "seed",
                                "artifact_hash", "versions")}
     out["config"] = res["config"]
@@ -120,7 +148,7 @@ def models(ws, as_json):
     Example:
       evaluator models --json
     """
-    from evaluator.training.registry import list_models
+    from evaluator.models import list_models
 
     data = list_models(ws)
 
@@ -166,7 +194,7 @@ def model_add(ws, path, name, fmt, as_json):
       evaluator model add training/model-best --name my-spacy
       evaluator model add llm_predictions.jsonl --name gpt-zero-shot --format prodigy-jsonl
     """
-    from evaluator.training.registry import add_model
+    from evaluator.models import add_model
 
     res = add_model(ws, path, name=name, format=fmt)
     emit(res, as_json, lambda d: click.echo(f"registered {d['name']} ({d['kind']}), artifact {d['artifact_hash'][:12]}"))
@@ -184,7 +212,7 @@ def model_rename(ws, name, new_name, as_json):
     Example:
       evaluator model rename round-3-spacy-ner candidate
     """
-    from evaluator.training.registry import rename_model
+    from evaluator.models import rename_model
 
     res = rename_model(ws, name, new_name)
     emit(res, as_json, lambda d: click.echo(f"renamed {name} to {d['name']}"))
@@ -202,7 +230,7 @@ def model_delete(ws, name, yes, as_json):
     Example:
       evaluator model delete round-1-crf-ner --yes
     """
-    from evaluator.training.registry import delete_model
+    from evaluator.models import delete_model
 
     if not yes and not as_json:
         click.confirm(f"Delete model {name} and its artifact?", abort=True, err=True)
@@ -223,44 +251,42 @@ def predict_cmd(ws, model_name, target, batch_size, as_json):
     Example:
       evaluator predict --model round-3-spacy-ner --on pool
     """
-    from evaluator.training.registry import predict
+    from evaluator.predictions import predict
 
-    bar = progress_printer("predict")
-    res = predict(ws, model_name, target, batch_size=batch_size,
-                  progress=lambda d, t: bar(d / t if t else 1.0, f"{d}/{t}"))
+    with progress_bar("predict", quiet=as_json) as progress:
+        res = predict(ws, model_name, target, batch_size=batch_size, progress=progress)
     emit(res, as_json, lambda d: click.echo(
         f"{d['model']} on {d['target']}: {d['examples']} examples, {d['computed']} predicted, "
         f"{d['reused']} reused ({d['seconds']:.1f}s)"))
 
 
 @main.command("evaluate")
-@click.option("--gold", required=True, help="Gold set name (NAME or NAME@VERSION).")
+@gold_option()
 @click.option("--models", "models_", default="all", show_default=True, help="all, or model names A,B.")
 @click.option("--mode", default="default", show_default=True, type=click.Choice(["default", "strict"]),
               help="NER entity matching: default (conlleval) or strict (scheme-checked).")
 @click.option("--scheme", default=None, help="Tagging scheme for strict mode (IOB2, IOBES, BILOU).")
 @click.option("--resamples", type=int, default=10_000, show_default=True, help="Bootstrap resamples for intervals.")
 @click.option("--seed", type=int, default=12345, show_default=True, help="Bootstrap seed.")
+@unit_option
 @workspace_options
 @json_option
-def evaluate_cmd(ws, gold, models_, mode, scheme, resamples, seed, as_json):
+def evaluate_cmd(ws, gold, models_, mode, scheme, resamples, seed, unit, as_json):
     """Score models on a gold set (predicting what is missing; results are stored and reused).
 
     \b
     Example:
       evaluator evaluate --gold test --models round-1-spacy-ner,round-3-spacy-ner --json
+      evaluator evaluate --gold test@2
     """
-    from evaluator.training.registry import evaluate_models
+    from evaluator.scoring.evaluate import evaluate_models
 
-    name, _, ver = gold.partition("@")
-    if ver and not ver.isdigit():
-        raise ConfigError(f"Bad gold version in {gold!r}.", hint="write --gold NAME or --gold NAME@2")
-    bar = progress_printer("evaluate")
+    name, ver = gold
     # with --models all, a model that cannot be scored is reported and the others are still scored
     skipped: list | None = [] if models_ in (None, "all") else None
-    res = evaluate_models(ws, name, models=models_, mode=mode, scheme=scheme, resamples=resamples, seed=seed,
-                          version=int(ver) if ver else None,
-                          progress=lambda d, t, what: bar(d / t if t else 1.0, what), skipped=skipped)
+    with progress_bar("evaluate", quiet=as_json) as progress:
+        res = evaluate_models(ws, name, models=models_, mode=mode, scheme=scheme, resamples=resamples, seed=seed,
+                              version=ver, unit=unit, progress=progress, skipped=skipped)
 
     def human(rows):
         version = f" v{rows[0]['gold_version']}" if rows and rows[0].get("gold_version") else ""
@@ -297,12 +323,11 @@ def curve(ws, trainer, round_, gold, fractions, seeds, config, as_json):
     Example:
       evaluator curve --trainer crf-ner --json
     """
-    from evaluator.training.registry import learning_curve
+    from evaluator.scoring.curves import learning_curve
 
-    bar = progress_printer("curve")
-    res = learning_curve(ws, trainer=trainer, round=round_, fractions=_floats(fractions), seeds=_ints(seeds),
-                         gold=gold, config=_config(config),
-                         progress=lambda d, t, what: bar(d / t if t else 1.0, what))
+    with progress_bar("curve", quiet=as_json) as progress:
+        res = learning_curve(ws, trainer=trainer, round=round_, fractions=_floats(fractions), seeds=_ints(seeds),
+                             gold=gold, config=_config(config), progress=progress)
 
     def human(d):
         click.echo(f"learning curve of {d['trainer']} on rounds 1..{d['round']} ({d['examples']} examples), "

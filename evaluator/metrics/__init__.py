@@ -12,12 +12,13 @@ Entry points (plain data in, dataclass / dict out):
 * :func:`partial_match_report` — nervaluate's strict / exact / partial / type schemas.
 * :func:`conlleval` / :func:`format_conlleval` — a port of ``conlleval.pl`` with byte-identical output;
   :func:`conlleval_report` its figures as data (``None`` where undefined).
-* :func:`entity_diff` — entities gained, lost, newly or no longer wrongly predicted between two systems.
+* :func:`example_diff` — one flat row per entity (or label) gained, lost, changed, newly or no longer wrong
+  between two systems.
 """
 from evaluator.metrics.aggregate import micro_macro_f1, prf, summarize
 from evaluator.metrics.conlleval import (ConllevalResult, conlleval, conlleval_report, format_conlleval,
                                         read_conlleval_file)
-from evaluator.metrics.diff import entity_diff
+from evaluator.metrics.diff import example_diff
 from evaluator.metrics.evaluate import detect_task, evaluate_records, pair_records, report
 from evaluator.metrics.ner import MODES, SCHEMES, NerCounts, entities_of, ner_counts, ner_counts_ids, ner_report
 from evaluator.metrics.partial import partial_match_report
@@ -26,7 +27,7 @@ from evaluator.metrics.textcat import TextcatCounts, confusion_matrix, textcat_c
 
 __all__ = [
     "MODES", "SCHEMES", "ConllevalResult", "NerCounts", "TextcatCounts", "confusion_matrix", "conlleval",
-    "conlleval_report", "detect_task", "entities_of", "entity_diff", "evaluate_records", "format_conlleval",
-    "micro_macro_f1", "ner_counts", "ner_counts_ids", "ner_counts_from_spans", "ner_report", "pair_records", "partial_match_report", "prf", "read_conlleval_file",
-    "report", "summarize", "textcat_counts", "textcat_report",
+    "conlleval_report", "detect_task", "entities_of", "evaluate_records", "example_diff", "format_conlleval",
+    "micro_macro_f1", "ner_counts", "ner_counts_from_spans", "ner_counts_ids", "ner_report", "pair_records",
+    "partial_match_report", "prf", "read_conlleval_file", "report", "summarize", "textcat_counts", "textcat_report",
 ]

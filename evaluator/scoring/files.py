@@ -24,7 +24,8 @@ from evaluator.errors import ConfigError, InputFormatError
 from evaluator.formats.base import ReadOptions
 from evaluator.progress import Progress, check_cancel, report as report_progress
 
-UNITS = ("sentence", "document")
+#: what the paired tests resample (as :data:`evaluator.scoring.evaluate.UNITS`): auto = documents when known
+UNITS = ("auto", "document", "sentence")
 
 
 def score_files(gold_path: str | Path, pred_path: str | Path, *, format: str | None = None, mode: str = "default",
@@ -51,14 +52,15 @@ def score_files(gold_path: str | Path, pred_path: str | Path, *, format: str | N
 
 def compare_files(gold_path: str | Path, pred_a: str | Path, pred_b: str | Path, *, format: str | None = None,
                   mode: str = "default", scheme: str | None = None, options: ReadOptions | None = None,
-                  unit: str | None = None, resamples: int | None = None, seed: int | None = None,
+                  unit: str = "auto", resamples: int | None = None, seed: int | None = None,
                   metric: str | None = None, progress: Progress | None = None, cancel: Any = None
                   ) -> dict[str, Any]:
     """Is ``pred_b`` better than ``pred_a`` on ``gold_path``? (what ``evaluator compare --json`` prints)
 
     ``unit`` is what the paired bootstrap and the randomization test resample: ``"sentence"`` (each sentence
-    or record) or ``"document"`` (CoNLL ``-DOCSTART-`` documents, whose sentences are not independent); the
-    default is ``"document"`` when the gold file has documents, else ``"sentence"``. ``resamples`` and ``seed``
+    or record) or ``"document"`` (CoNLL ``-DOCSTART-`` documents, whose sentences are not independent; a sentence
+    outside any document is a unit of its own); ``"auto"`` is ``"document"`` when the gold file has documents,
+    else ``"sentence"``. ``resamples`` and ``seed``
     default to :data:`evaluator.stats.DEFAULT_RESAMPLES` and :data:`evaluator.stats.DEFAULT_SEED`; ``metric`` is
     the headline figure (see :func:`evaluator.stats.compare_counts`).
 
@@ -69,8 +71,8 @@ def compare_files(gold_path: str | Path, pred_a: str | Path, pred_b: str | Path,
     from evaluator.stats import DEFAULT_RESAMPLES, DEFAULT_SEED, compare_counts
 
     _check_mode(mode, scheme)
-    if unit is not None and unit not in UNITS:
-        raise ConfigError(f"Unknown unit {unit!r}.", hint="use sentence or document")
+    if unit not in UNITS:
+        raise ConfigError(f"Unknown resampling unit {unit!r}.", hint="use auto, document or sentence")
     (counts_a, counts_b), docs = file_counts(gold_path, [pred_a, pred_b], format=format, mode=mode, scheme=scheme,
                                              options=options, progress=progress, cancel=cancel)
     if metric == "accuracy" and counts_a.task != "textcat":
@@ -78,10 +80,14 @@ def compare_files(gold_path: str | Path, pred_a: str | Path, pred_b: str | Path,
     if unit == "document" and docs is None:
         raise ConfigError(f"{gold_path} has no documents (no -DOCSTART- lines) to resample.",
                           hint="use --unit sentence, or mark the documents with -DOCSTART- lines")
-    unit = unit or ("document" if docs is not None else "sentence")
+    if unit == "auto":
+        unit = "document" if docs is not None else "sentence"
+    groups = None
+    if unit == "document":
+        # a sentence outside any document (before the first -DOCSTART-) is a unit of its own
+        groups = np.where(docs >= 0, docs, -1 - np.arange(len(docs)))
     res = compare_counts(counts_a, counts_b, resamples=resamples or DEFAULT_RESAMPLES,
-                         seed=DEFAULT_SEED if seed is None else seed, metric=metric,
-                         groups=docs if unit == "document" else None)
+                         seed=DEFAULT_SEED if seed is None else seed, metric=metric, groups=groups)
     res["unit"] = unit
     res["verdict"] = verdict_of(res)
     return res
@@ -100,8 +106,8 @@ def conlleval_file(path: str | Path) -> dict[str, Any]:
 def file_counts(gold_path: str | Path, pred_paths: Sequence[str | Path], *, format: str | None = None,
                 mode: str = "default", scheme: str | None = None, options: ReadOptions | None = None,
                 progress: Progress | None = None, cancel: Any = None) -> tuple[list[Any], np.ndarray | None]:
-    """Counts of each prediction file against the gold file, and the document of each gold sentence (``None``
-    when the gold file has no documents).
+    """Counts of each prediction file against the gold file, and the document of each gold sentence (-1 for
+    a sentence outside any document; ``None`` when the gold file has no documents).
 
     Returns (:class:`~evaluator.metrics.NerCounts` or :class:`~evaluator.metrics.TextcatCounts` per prediction
     file, documents).

@@ -24,13 +24,14 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Protocol, Sequence
 
 from evaluator.errors import ConfigError, EvaluatorError, IntegrityError
-from evaluator.progress import Cancelled
+from evaluator.progress import Cancelled, Progress
 from evaluator.records import Record, Span
 
-#: ``progress(step, total, loss, score)``; ``loss``/``score`` are ``None`` until known
-TrainProgress = Callable[[int, int, "float | None", "float | None"], None]
-#: ``progress(done, total)`` during prediction
-PredictProgress = Callable[[int, int], None]
+#: training and prediction report through the one protocol of :mod:`evaluator.progress`:
+#: ``progress(done, total, message)`` (training: steps, with the loss and dev score in the message; prediction:
+#: examples)
+TrainProgress = Progress
+PredictProgress = Progress
 
 CONFIG_FILE = "config.json"
 META_FILE = "meta.json"
@@ -143,6 +144,16 @@ def get_trainer(name: str) -> Trainer:
 def default_trainer(task: str) -> str:
     """Default trainer name for a workspace task."""
     return {"ner": "spacy-ner", "textcat": "sklearn-textcat"}.get(task) or _bad_task(task)
+
+
+def trainer_for(task: str, name: str | None = None) -> "Trainer":
+    """The trainer ``name`` (default: the task's default trainer), refused when it is for another task."""
+    name = name or default_trainer(task)
+    tr = get_trainer(name)
+    if tr.task != task:
+        raise ConfigError(f"Trainer {name!r} is for {tr.task}, but this workspace is for {task}.",
+                          hint=f"use --trainer {default_trainer(task)}")
+    return tr
 
 
 def _bad_task(task: str) -> str:
@@ -330,7 +341,13 @@ def write_json(path: Path, data: Any) -> None:
 
 def check_cancel(cancel: threading.Event | None) -> None:
     if cancel is not None and cancel.is_set():
-        raise TrainingCancelled("Training was cancelled.")
+        raise TrainingCancelled("Training was cancelled; nothing was kept.")
+
+
+def step_message(step: int, total: int, loss: float | None = None, score: float | None = None) -> str:
+    """What a training step reports: ``step 120/500 · loss 3.210 · dev score 0.612``."""
+    return (f"step {step}/{total}" + (f" · loss {loss:.3f}" if loss is not None else "")
+            + (f" · dev score {score:.3f}" if score is not None else ""))
 
 
 def seed_everything(seed: int) -> None:

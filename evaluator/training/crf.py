@@ -22,7 +22,7 @@ from evaluator.records import Record, Token, iob2_to_spans
 from evaluator.training.base import (
     META_FILE, PredictProgress, Prediction, TrainProgress, TrainResult, accepted, batched, check_cancel,
     empty_out_dir, finish_artifact, label_counts, merge_config, package_versions, register_trainer, resolve_labels,
-    training_hash, verify_artifact,
+    step_message, training_hash, verify_artifact,
 )
 from evaluator.training.docs import record_to_doc, set_entities
 
@@ -116,7 +116,7 @@ class CRFNerTrainer:
             def on_iteration(self, log, info):
                 check_cancel(cancel)
                 if progress is not None:
-                    progress(int(info["num"]), max_iter, float(info["loss"]), None)
+                    progress(int(info["num"]), max_iter, step_message(int(info["num"]), max_iter, float(info["loss"])))
 
         (out_dir / "model").mkdir()
         model_path = out_dir / MODEL_FILE
@@ -178,7 +178,7 @@ class CRFPredictor:
                 spans = [s for s in iob2_to_spans(toks, tags)]
                 out.append(Prediction(spans=spans))
             if progress is not None:
-                progress(len(out), len(records))
+                progress(len(out), len(records), "predicting")
         return out
 
 

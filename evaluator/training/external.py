@@ -102,7 +102,7 @@ class PredictionsFilePredictor:
         for r in records:
             out.append(self._match(r))
             if progress is not None and len(out) % batch_size == 0:
-                progress(len(out), len(records))
+                progress(len(out), len(records), "reading the predictions file")
         if progress is not None:
             progress(len(out), len(records))
         return out

@@ -80,7 +80,7 @@ class SklearnTextcatTrainer:
                               hint=f"known sections: tfidf, logreg; defaults: {_DEFAULTS}") from None
         check_cancel(cancel)
         if progress is not None:
-            progress(0, 1, None, None)
+            progress(0, 1, "fitting")
         pipe.fit([r.text for r in recs_l], [r.label for r in recs_l])
         check_cancel(cancel)
         (out_dir / "model").mkdir()
@@ -95,7 +95,7 @@ class SklearnTextcatTrainer:
         )
         finish_artifact(result, out_dir, resolved)
         if progress is not None:
-            progress(1, 1, None, None)
+            progress(1, 1, "fitted")
         return result
 
     def load(self, artifact_dir: Path, *, expected_hash: str | None = None) -> "SklearnTextcatPredictor":
@@ -127,7 +127,7 @@ class SklearnTextcatPredictor:
                 best = classes[int(row.argmax())]
                 out.append(Prediction(label=best, scores=dict(sorted(scores.items()))))
             if progress is not None:
-                progress(len(out), len(records))
+                progress(len(out), len(records), "predicting")
         return out
 
 

@@ -29,7 +29,7 @@ from evaluator.errors import ConfigError, NotFoundError
 from evaluator.records import Record, Span
 from evaluator.training.base import (
     PredictProgress, Prediction, TrainProgress, TrainResult, accepted, check_cancel, empty_out_dir, finish_artifact,
-    label_counts, package_versions, register_trainer, resolve_labels, seed_everything, training_hash,
+    label_counts, package_versions, register_trainer, resolve_labels, seed_everything, step_message, training_hash,
     verify_artifact,
 )
 from evaluator.training.docs import record_to_doc, set_entities
@@ -65,7 +65,7 @@ class _Hooks:
         self.step = step
         check_cancel(self.cancel)
         if self.progress is not None and step:
-            self.progress(step, self.total, self.loss, self.score)
+            self.progress(step, self.total, step_message(step, self.total, self.loss, self.score))
 
     def on_eval(self, info: dict[str, Any]) -> None:
         self.step = info["step"]
@@ -74,7 +74,7 @@ class _Hooks:
         if self.score is not None and (self.best is None or self.score > self.best):
             self.best = self.score
         if self.progress is not None:
-            self.progress(self.step, self.total, self.loss, self.score)
+            self.progress(self.step, self.total, step_message(self.step, self.total, self.loss, self.score))
 
 
 def _register_spacy_hooks() -> None:
@@ -359,7 +359,8 @@ class SpacyTrainer:
             "spacy": _plain(cfg),
         }
         if progress is not None:
-            progress(hooks.step, hooks.step, hooks.loss, hooks.score)
+            progress(hooks.step, hooks.step, step_message(hooks.step, hooks.step, hooks.loss, hooks.score)
+                     + (" (stopped early: no better dev score)" if hooks.step < total else ""))
         result = TrainResult(
             trainer=self.name, task=self.task, lang=lang, seed=seed, labels=list(labels), config=resolved,
             train_hash=training_hash(recs), counts=label_counts(recs, task=self.task),
@@ -455,7 +456,7 @@ class SpacyPredictor:
                 label = max(scores, key=lambda k: (scores[k], -sorted(scores).index(k))) if scores else None
                 out.append(Prediction(label=label, scores=scores))
             if progress is not None and (len(out) % batch_size == 0 or len(out) == total):
-                progress(len(out), total)
+                progress(len(out), total, "predicting")
         return out
 
 

@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from evaluator.evaluation import compare_models, example_diff
+from evaluator.scoring.compare import compare_models, example_diff
 from evaluator.stats import DEFAULT_SEED
-from evaluator.training import evaluate_models
+from evaluator.scoring.evaluate import evaluate_models
 from tests.app.conftest import no_exception, texts
 
 GOLD = "demo-test"
@@ -19,7 +19,7 @@ MODELS = ["round-1-crf-ner", "round-2-crf-ner", "round-3-crf-ner"]
 def trained_path(tmp_path_factory):
     """The NER demo workspace with crf-ner models of rounds 1, 2 and 3 (about 1 s of training)."""
     from evaluator.demo import build_demo
-    from evaluator.training import train_round
+    from evaluator.models import train_round
     from evaluator.workspace import open_workspace
 
     path = tmp_path_factory.mktemp("evaluate") / "demo"
@@ -100,8 +100,8 @@ def test_example_diff_filters(app, trained):
     at.selectbox(key="eval.model_a").set_value(MODELS[0])
     at.run()
     diff = example_diff(trained, GOLD, MODELS[0], MODELS[2])
-    gained = sum(len(ex["gained"]) for ex in diff)
-    lost = sum(len(ex["lost"]) for ex in diff)
+    gained = sum(r["kind"] == "gained" for r in diff)
+    lost = sum(r["kind"] == "lost" for r in diff)
     table = at.dataframe[-1].value
     assert (table["kind"] == "gained").sum() == gained and (table["kind"] == "lost").sum() == lost
     at.multiselect(key="eval.diff_kinds").set_value(["gained"])
@@ -109,7 +109,7 @@ def test_example_diff_filters(app, trained):
     at.run()
     no_exception(at)
     table = at.dataframe[-1].value
-    org = [s for ex in diff for s in ex["gained"] if s["label"] == "ORG"]
+    org = [r["b"] for r in diff if r["kind"] == "gained" and r["label"] == "ORG"]
     assert set(table["kind"]) == {"gained"} and set(table["label"]) == {"ORG"} and len(table) == len(org)
     assert sorted(table["B"]) == sorted(f"{s['text']} · ORG" for s in org)
 
@@ -128,7 +128,7 @@ def test_pages_without_models_or_with_one(app, demo_ws):
     at = app("pages/evaluate.py")
     no_exception(at)
     assert any("No models yet" in t for t in texts(at, "info"))
-    from evaluator.training import train_round
+    from evaluator.models import train_round
     train_round(demo_ws, 1, trainer="crf-ner")
     at = _fast(app("pages/evaluate.py"), resamples=200)
     assert list(at.dataframe[0].value["model"]) == ["round-1-crf-ner"]
@@ -138,14 +138,15 @@ def test_pages_without_models_or_with_one(app, demo_ws):
 # ------------------------------------------------------------------------------ the pure helpers behind the page
 
 def test_render_helpers_for_the_page():
-    from evaluator.evaluation import ner_example_diff
+
+    from evaluator.metrics.diff import example_diff as diff_rows
     from evaluator.records import Record, Span
     from ui import render
 
     text = "Ada Lovelace met Bob in Rome"
     gold = [Record(text, spans=[Span(0, 12, "PER"), Span(17, 20, "PER"), Span(24, 28, "LOC")])]
-    diff = ner_example_diff(gold, [[Span(0, 3, "PER"), Span(17, 20, "PER")]],
-                            [[Span(0, 12, "PER"), Span(24, 28, "ORG")]])
+    diff = diff_rows(gold, [[Span(0, 3, "PER"), Span(17, 20, "PER")]], [[Span(0, 12, "PER"), Span(24, 28, "ORG")]],
+                     task="ner")
     rows = render.diff_rows(diff, "ner")
     assert [(r["kind"], r["label"], r["A"], r["B"]) for r in rows] == [
         ("gained", "PER", "—", "Ada Lovelace · PER"),
@@ -177,7 +178,7 @@ def test_render_helpers_for_the_page():
 def test_a_model_that_cannot_be_scored_is_named_and_the_others_are_shown(app, demo_ws, tmp_path):
     # a predictions file covering half the gold set used to blank the whole page with one error
     from evaluator.importer import export_records
-    from evaluator.training import add_model, train_round
+    from evaluator.models import add_model, train_round
 
     train_round(demo_ws, 1, trainer="crf-ner")
     full = tmp_path / "gold.jsonl"
@@ -190,3 +191,18 @@ def test_a_model_that_cannot_be_scored_is_named_and_the_others_are_shown(app, de
     assert list(at.dataframe[0].value["model"]) == ["round-1-crf-ner"]
     warnings = texts(at, "warning")
     assert any("half-llm" in w and "no prediction for" in w for w in warnings)
+
+
+def test_models_are_ordered_and_paired_by_round_not_by_creation(app, demo_ws):
+    """Training round 1, then 3, then 2 used to open the page with A = round 3, B = round 2 and a red box."""
+    from evaluator.models import list_models, train_round
+
+    for k in (1, 3, 2):
+        train_round(demo_ws, k, trainer="crf-ner")
+    listed = list_models(demo_ws)
+    assert [m["name"] for m in listed] == MODELS
+    assert [m["lineage"]["parent"] for m in listed] == [None, "round-1-crf-ner", "round-2-crf-ner"]
+    at = _fast(app("pages/evaluate.py"), resamples=300)
+    assert at.selectbox(key="eval.model_a").value == "round-2-crf-ner"
+    assert at.selectbox(key="eval.model_b").value == "round-3-crf-ner"
+    assert at.multiselect(key="eval.holm_models").value == MODELS

@@ -5,7 +5,8 @@ import threading
 
 from evaluator import jobs
 from evaluator.store import status
-from evaluator.training import get_model, list_models, stored_curves, train_round
+from evaluator.models import get_model, list_models, train_round
+from evaluator.scoring.curves import stored_curves
 from tests.app.conftest import no_exception, texts
 
 WAIT = 120  # seconds; an upper bound for a hung job, never a timing assertion
@@ -50,13 +51,14 @@ def test_train_a_round_in_the_background(app, demo_ws):
     assert row["examples"] == accepted_round1 and row["train hash"] == model["train_hash"][:12]
     assert row["training"] == "cumulative" and row["parent"] == ""
 
-    # round 3 alone ("this round only") gets its own default name; the round-1 model is its parent
+    # round 3 alone ("this round only") gets its own default name; it is another candidate than the cumulative
+    # round-1 model (different training data definition), so that is not its parent
     at.radio(key="train.cumulative").set_value(False)
     _train_in_page(at, demo_ws, round=3)
     only = get_model(demo_ws, "round-3-only-crf-ner")
     assert only["lineage"]["cumulative"] is False and only["lineage"]["rounds"] == [3]
     rows = {r["model"]: r for r in at.dataframe[0].value.to_dict("records")}
-    assert rows["round-3-only-crf-ner"]["parent"] == "round-1-crf-ner"
+    assert rows["round-3-only-crf-ner"]["parent"] == ""
     assert rows["round-3-only-crf-ner"]["training"] == "this round only"
 
 
@@ -65,11 +67,11 @@ def test_live_progress_log_and_cancel(app, demo_ws):
     reported = threading.Event()
 
     def slow(*, progress, cancel):
-        progress(0.4, "step 40/100 · loss 1.234")
+        progress(40, 100, "step 40/100 · loss 1.234")
         reported.set()
         cancel.wait(WAIT)
         from evaluator.training import TrainingCancelled
-        raise TrainingCancelled("Training was cancelled.")
+        raise TrainingCancelled("Training was cancelled; nothing was kept.")
 
     job = jobs.start_job("train", slow, title="Training slow-model", meta=_meta(demo_ws))
     assert reported.wait(WAIT)
@@ -150,7 +152,7 @@ def test_taken_name_disables_train_and_rename_delete(app, demo_ws):
 
 
 def test_scores_appear_in_the_models_table(app, demo_ws):
-    from evaluator.training import evaluate_models
+    from evaluator.scoring.evaluate import evaluate_models
 
     train_round(demo_ws, 1, trainer="crf-ner")
     [ev] = evaluate_models(demo_ws, "demo-test", resamples=100)

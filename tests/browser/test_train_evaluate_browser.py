@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from evaluator.training import list_models
+from evaluator.models import list_models
 from evaluator.workspace import open_workspace
 from tests.browser.conftest import SCREENS, wait_until_idle
 

@@ -7,7 +7,7 @@ import pytest
 @pytest.fixture(scope="module")
 def demo_ws(tmp_path_factory):
     from evaluator.demo import build_demo
-    from evaluator.training.registry import train_round
+    from evaluator.models import train_round
     from evaluator.workspace import open_workspace
     path = tmp_path_factory.mktemp("cmp") / "ws"
     build_demo(path)
@@ -44,14 +44,16 @@ def test_diff_lists_gained_and_lost_entities(cli_runner, demo_ws):
     assert r.exit_code == 0, r.output
     rows = json.loads(r.output)
     assert rows, "two models trained on 20 vs 150 examples must differ somewhere"
+    assert {r["kind"] for r in rows} >= {"gained"}
     for row in rows:
         gold = {(s["start"], s["end"], s["label"]) for s in row["gold"]}
-        for s in row["gained"] + row["lost"]:
+        if row["kind"] in ("gained", "lost"):
+            s = row["b"] if row["kind"] == "gained" else row["a"]
             assert (s["start"], s["end"], s["label"]) in gold
             assert row["text"][s["start"]:s["end"]] == s["text"]
     lost = json.loads(cli_runner("diff", "round-1-crf-ner", "round-3-crf-ner", "--gold", "demo-test",
                                  "--kind", "lost", "--workspace", demo_ws, "--json").output)
-    assert all(row["lost"] for row in lost)
+    assert lost == [r for r in rows if r["kind"] == "lost"]
     r = cli_runner("diff", "round-1-crf-ner", "nope", "--gold", "demo-test", "--workspace", demo_ws)
     assert r.exit_code == 2 and "nope" in r.output
 
@@ -59,8 +61,9 @@ def test_diff_lists_gained_and_lost_entities(cli_runner, demo_ws):
 def test_diff_kind_filter_prints_only_that_kind(cli_runner, demo_ws):
     rows = json.loads(cli_runner("diff", "round-1-crf-ner", "round-3-crf-ner", "--gold", "demo-test",
                                  "--workspace", demo_ws, "--json").output)
-    mixed = [r for r in rows if r["lost"] and (r["gained"] or r["new_error"] or r["changed"] or r["fixed_error"])]
-    assert mixed, "the demo diff has examples with lost and other kinds"
+    lost_docs = {r["document"] for r in rows if r["kind"] == "lost"}
+    assert any(r["document"] in lost_docs and r["kind"] != "lost" for r in rows), \
+        "the demo diff has examples with lost and other kinds"
     r = cli_runner("diff", "round-1-crf-ner", "round-3-crf-ner", "--gold", "demo-test", "--kind", "lost",
                    "--limit", "1000", "--workspace", demo_ws)
     assert r.exit_code == 0
@@ -80,4 +83,5 @@ def test_diff_says_how_many_examples_the_limit_hides(cli_runner, demo_ws):
                                  "--workspace", demo_ws, "--json").output)
     r = cli_runner("diff", "round-1-crf-ner", "round-3-crf-ner", "--gold", "demo-test", "--limit", "1",
                    "--workspace", demo_ws)
-    assert f"and {len(rows) - 1} more" in r.output
+    docs = {row["document"] for row in rows}
+    assert len(docs) > 1 and f"and {len(docs) - 1} more example(s)" in r.output

@@ -107,8 +107,6 @@ def test_mismatch_is_one_line_and_exit_2(cli_runner, tmp_path):
     assert r.exit_code == 2 and "--mode strict" in r.stderr
 
 
-@pytest.mark.skipif(not hasattr(ReadOptions(), "keep_misaligned"),
-                    reason="needs ReadOptions.keep_misaligned: readers reject misaligned spans without it")
 def test_score_prodigy_jsonl_matched_by_text(cli_runner, tmp_path):
     def rec(text, spans):
         return json.dumps({"text": text, "spans": [{"start": s, "end": e, "label": lab} for s, e, lab in spans],

@@ -33,3 +33,25 @@ TRAIN = [
     ner_line("Dave met Erin in Rome .", [(0, 0, "PER"), (2, 2, "PER"), (4, 4, "LOC")]),
     ner_line("Hooli opened an office in Dublin .", [(0, 0, "ORG"), (5, 5, "LOC")]),
 ]
+
+
+def run_together(fn, n: int, *, timeout: float = 180) -> list[BaseException]:
+    """Run ``fn()`` in ``n`` threads released at the same moment; returns the exceptions they raised."""
+    import threading
+
+    errors: list[BaseException] = []
+    gate = threading.Barrier(n)
+
+    def run():
+        try:
+            gate.wait(30)
+            fn()
+        except BaseException as err:  # noqa: BLE001 - collected for the caller's assertion
+            errors.append(err)
+
+    threads = [threading.Thread(target=run) for _ in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout)
+    return errors

@@ -115,7 +115,7 @@ def test_training_on_a_round_without_accepted_annotations_says_so(tmp_workspace,
 
 
 def test_split_warns_about_models_trained_on_the_round(tmp_workspace, tmp_path):
-    from evaluator.training import train_round
+    from evaluator.models import train_round
 
     ws = tmp_workspace("ner", labels=["PER", "ORG", "LOC"])
     import_file(ws, write_jsonl(tmp_path / "r.jsonl", GOLD + TRAIN), into="round:1")

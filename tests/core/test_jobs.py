@@ -21,10 +21,10 @@ def test_progress_log_and_result():
     gate, reported = threading.Event(), threading.Event()
 
     def work(x, *, scale, progress, cancel):
-        progress(0.5, "half way")
+        progress(5, 10, "half way")
         reported.set()
         gate.wait(WAIT)
-        progress(None, "almost")
+        progress(6, None, "almost")  # an unknown total keeps the fraction
         return x * scale
 
     meta = _meta()
@@ -43,22 +43,32 @@ def test_progress_log_and_result():
     assert jobs.cancel_job(job.id) is False  # nothing to cancel any more
 
 
-def test_progress_without_log_line_and_clamping():
+def test_progress_is_clamped_and_the_log_throttled():
+    seen = []
+
     def work(*, progress, cancel):
-        progress(2.0, "quiet", log=False)
-        progress(-1, None)
+        me = progress.__self__  # the job whose receiver this is
+        progress(20, 10, "over")
+        seen.append(me.progress)
+        progress(-1, 10, "under")
+        seen.append(me.progress)
+        for step in range(1, 1001):
+            progress(step, 1000, f"step {step}/1000")
         return None
 
     job = jobs.start_job("demo", work, meta=_meta())
     job.wait(WAIT)
-    assert job.state == "done" and job.message == "quiet"
-    assert not any("quiet" in line for line in job.lines)
+    assert seen == [1.0, 0.0]
+    assert job.state == "done" and job.message == "step 1000/1000"
+    steps = [line for line in job.lines if " step " in line]
+    # one line per 5% of the work (and the last step), not 1,000
+    assert 15 <= len(steps) <= 1 / jobs.LOG_EVERY + 2 and steps[-1].endswith("step 1000/1000")
 
 
 def test_log_is_bounded_and_keeps_the_newest_lines():
     def work(*, progress, cancel):
         for i in range(jobs.LOG_LINES * 3):
-            progress(i / (jobs.LOG_LINES * 3), f"line {i}")
+            progress(i, None, f"line {i}")  # no total: every message is a line
 
     job = jobs.start_job("demo", work, meta=_meta())
     job.wait(WAIT)
@@ -146,9 +156,9 @@ def demo(tmp_path):
 
 
 def test_train_job_registers_a_model_and_keeps_the_log_short(demo):
-    from evaluator.training import get_model
+    from evaluator.models import get_model, train_round
 
-    job = jobs.start_job("train", jobs.train_job, demo, 1, trainer="crf-ner", meta=_meta())
+    job = jobs.start_job("train", train_round, demo, 1, trainer="crf-ner", meta=_meta())
     job.wait(WAIT)
     assert job.state == "done", job.error
     model = get_model(demo, job.result["name"])
@@ -161,13 +171,13 @@ def test_train_job_registers_a_model_and_keeps_the_log_short(demo):
 
 
 def test_cancelled_training_keeps_nothing(demo):
-    from evaluator.training import list_models
+    from evaluator.models import list_models, train_round
 
     gate = threading.Event()
 
     def gated(*args, progress, cancel, **kwargs):
         gate.wait(WAIT)
-        return jobs.train_job(*args, progress=progress, cancel=cancel, **kwargs)
+        return train_round(*args, progress=progress, cancel=cancel, **kwargs)
 
     job = jobs.start_job("train", gated, demo, 3, trainer="crf-ner", meta=_meta())
     assert jobs.cancel_job(job.id)
@@ -178,18 +188,22 @@ def test_cancelled_training_keeps_nothing(demo):
     assert not [p for p in demo.models_dir.iterdir() if p.name.startswith(".tmp-")]
 
 
-def test_train_job_raises_training_cancelled_directly(demo):
+def test_train_round_raises_training_cancelled_directly(demo):
+    from evaluator.models import train_round
+
     ev = threading.Event()
     ev.set()
     with pytest.raises(TrainingCancelled):
-        jobs.train_job(demo, 1, trainer="crf-ner", progress=lambda *a, **k: None, cancel=ev)
+        train_round(demo, 1, trainer="crf-ner", progress=lambda *a: None, cancel=ev)
 
 
 def test_curve_and_predict_jobs(demo):
-    from evaluator.training import stored_curves, train_round
+    from evaluator.models import train_round
+    from evaluator.predictions import predict
+    from evaluator.scoring.curves import learning_curve, stored_curves
 
     meta = _meta()
-    curve = jobs.start_job("curve", jobs.curve_job, demo, trainer="crf-ner", fractions=[0.75, 1.0], seeds=[0, 1, 2],
+    curve = jobs.start_job("curve", learning_curve, demo, trainer="crf-ner", fractions=[0.75, 1.0], seeds=[0, 1, 2],
                            config={"max_iterations": 30}, meta=meta)
     curve.wait(WAIT * 2)
     assert curve.state == "done", curve.error
@@ -198,10 +212,10 @@ def test_curve_and_predict_jobs(demo):
     assert sum("run " in line for line in curve.lines) == 6
 
     train_round(demo, 1, trainer="crf-ner")
-    pred = jobs.start_job("predict", jobs.predict_job, demo, "round-1-crf-ner", "pool", meta=meta)
+    pred = jobs.start_job("predict", predict, demo, "round-1-crf-ner", "pool", meta=meta)
     pred.wait(WAIT)
     assert pred.state == "done", pred.error
-    again = jobs.start_job("predict", jobs.predict_job, demo, "round-1-crf-ner", "pool", meta=meta)
+    again = jobs.start_job("predict", predict, demo, "round-1-crf-ner", "pool", meta=meta)
     again.wait(WAIT)
     assert pred.result["computed"] == pred.result["examples"] > 0
     assert again.result["computed"] == 0 and again.result["reused"] == pred.result["examples"]
@@ -211,14 +225,14 @@ def test_cancelling_a_running_spacy_training(demo):
     """Cancel lands inside spaCy's training loop (its before_update hook): no model, no leftover folder."""
     import time
 
-    from evaluator.training import list_models
+    from evaluator.models import list_models, train_round
 
-    job = jobs.start_job("train", jobs.train_job, demo, 3, trainer="spacy-ner", meta=_meta())
+    job = jobs.start_job("train", train_round, demo, 3, trainer="spacy-ner", meta=_meta())
     deadline = time.monotonic() + WAIT
     while job.running and not job.message.startswith("step ") and time.monotonic() < deadline:
         time.sleep(0.02)
     assert job.running, job.error  # 1500 steps by default: it cannot have finished yet
     assert jobs.cancel_job(job.id)
     job.wait(WAIT)
-    assert job.state == "cancelled" and job.error == "Training was cancelled."
+    assert job.state == "cancelled" and job.error == "Training was cancelled; nothing was kept."
     assert list_models(demo) == [] and list(demo.models_dir.iterdir()) == []

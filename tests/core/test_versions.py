@@ -26,7 +26,8 @@ def ws(request, tmp_path):
     url = request.getfixturevalue("pg_url")
     ws = init_workspace(tmp_path / "ws", task="ner", labels=LABELS, db_url=url)
     with ws.engine.begin() as conn:  # the server database is shared by the module's tests: start empty
-        for table in ("evaluations", "predictions", "models", "annotations", "examples", "imports", "collections"):
+        for table in ("results", "training_examples", "predictions", "models", "annotations", "examples", "imports",
+                      "collections"):
             conn.execute(sa.text(f"DELETE FROM {table}"))
     return ws
 
@@ -78,6 +79,13 @@ def test_models_predictions_and_settings_have_their_own_versions(ws):
     ws.add_labels(["MISC"])
     v2 = content_versions(ws)
     assert changed(v1, v2) == {"settings"}
+    with ws.engine.begin() as conn:  # a stored evaluation belongs to its model; a curve to the curves
+        for kind, model in (("evaluation", mid), ("curve", None)):
+            conn.execute(db.results.insert().values(kind=kind, key=f"k-{kind}", model_id=model, settings={},
+                                                    payload={}, checksum="x", version=1, created_at=db.utcnow()))
+    v3 = content_versions(ws)
+    assert changed(v2, v3) == {f"model:{mid}", "results:curve"}
+    v2 = v3
     with ws.engine.begin() as conn:
         conn.execute(db.models.delete().where(db.models.c.id == mid))
     assert changed(v2, content_versions(ws)) == {f"model:{mid}"}

@@ -1,8 +1,9 @@
 """The conlleval port prints what conlleval.pl prints.
 
 ``data/conlleval_cases.json`` holds small inputs written for these tests and the output of ``conlleval.pl``
-(version 2004-01-26) on each, recorded once with perl. When a copy of the script is available (env
-``CONLLEVAL_PL``, default ``/tmp/conlleval.pl``) and ``perl`` is installed, the real-data test also runs it.
+(version 2004-01-26) on each, recorded once with perl. The real-data test runs the script itself, from
+``../shared/data/conlleval/conlleval.pl`` (or ``$CONLLEVAL_PL``), with perl: it skips on a machine without them
+and fails under ``CI=true``.
 """
 from __future__ import annotations
 
@@ -19,7 +20,18 @@ from evaluator.metrics import conlleval, format_conlleval, ner_counts, ner_repor
 from tests.metrics.perturb import perturb, read_conll_tags
 
 CASES = json.loads((Path(__file__).parent / "data" / "conlleval_cases.json").read_text(encoding="utf-8"))
-SCRIPT = Path(os.environ.get("CONLLEVAL_PL", "/tmp/conlleval.pl"))
+@pytest.fixture(scope="module")
+def script(shared_data) -> Path:
+    """The real conlleval.pl (and perl to run it)."""
+    path = Path(os.environ.get("CONLLEVAL_PL") or shared_data / "conlleval" / "conlleval.pl")
+    missing = None if path.is_file() else f"conlleval.pl not found at {path}"
+    if missing is None and shutil.which("perl") is None:
+        missing = "perl is not installed"
+    if missing:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(missing + " (required when CI=true)")
+        pytest.skip(missing)
+    return path
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
@@ -69,10 +81,9 @@ def test_testb_counts_equal_seqeval_default_mode(shared_data, tmp_path):
         assert res.found_correct_by_type[lab] == row["support"]
 
 
-@pytest.mark.skipif(not (SCRIPT.is_file() and shutil.which("perl")), reason="conlleval.pl not available")
 @pytest.mark.parametrize("seed", [9, 10])
-def test_testb_output_equals_the_perl_script(shared_data, tmp_path, seed):
+def test_testb_output_equals_the_perl_script(shared_data, script, tmp_path, seed):
     path, _, _ = _conlleval_input(shared_data, tmp_path, seed=seed)
-    expected = subprocess.run(["perl", str(SCRIPT)], stdin=path.open("rb"), capture_output=True,
+    expected = subprocess.run(["perl", str(script)], stdin=path.open("rb"), capture_output=True,
                               check=True).stdout.decode("utf-8")
     assert format_conlleval(read_conlleval_file(path)) == expected

@@ -92,7 +92,7 @@ def test_evaluate_all_reports_a_model_it_cannot_score_and_scores_the_rest(cli_ru
     import json as _json
 
     from evaluator.importer import export_records
-    from evaluator.training import add_model, list_models, train_round
+    from evaluator.models import add_model, list_models, train_round
 
     train_round(ws, 1, trainer="crf-ner", name="crf-for-skip-test", config={"max_iterations": 20})
     gold_name = _json.loads(cli_runner("gold", "list", "--workspace", ws.path, "--json").output)[0]["name"]
@@ -113,3 +113,37 @@ def test_evaluate_all_reports_a_model_it_cannot_score_and_scores_the_rest(cli_ru
     finally:
         for name in ("half-file", "crf-for-skip-test"):
             cli_runner("model", "delete", name, "--yes", "--workspace", ws.path)
+
+
+def test_train_several_seeds_and_a_deterministic_trainer(cli_runner, tmp_path):
+    """--seeds N trains one model per seed; runs that exist are kept; CRF ignores the seed and is trained once."""
+    from evaluator.demo import build_demo
+    from evaluator.models import list_models, runs_of
+
+    build_demo(tmp_path / "ws", task="textcat")
+    ws = str(tmp_path / "ws")
+    quick = '{"training.max_steps": 40, "training.eval_frequency": 20}'
+    r = cli_runner("train", "--round", "1", "--trainer", "spacy-textcat", "--seeds", "2", "--config", quick,
+                   "--workspace", ws, "--json")
+    assert r.exit_code == 0, r.output
+    res = json.loads(r.stdout)
+    names = [m["name"] for m in res["runs"]]
+    assert res["deterministic"] is False and names == ["round-1-spacy-textcat", "round-1-spacy-textcat-s1"]
+    assert len({m["artifact_hash"] for m in res["runs"]}) == 2
+    again = json.loads(cli_runner("train", "--round", "1", "--trainer", "spacy-textcat", "--seeds", "0,1,2",
+                                  "--config", quick, "--workspace", ws, "--json").stdout)
+    assert again["reused"] == names and again["trained"] == ["round-1-spacy-textcat-s2"]
+    from evaluator.workspace import open_workspace
+    w = open_workspace(ws)
+    assert [m["name"] for m in runs_of(w, "round-1-spacy-textcat-s1")] == names + ["round-1-spacy-textcat-s2"]
+    # another config is another candidate
+    other = json.loads(cli_runner("train", "--round", "1", "--trainer", "spacy-textcat", "--seeds", "1",
+                                  "--workspace", ws, "--json", "--name", "other").stdout)
+    assert other["trained"] == ["other"] and len(runs_of(w, "other")) == 1
+
+    build_demo(tmp_path / "ner")
+    crf = json.loads(cli_runner("train", "--round", "1", "--trainer", "crf-ner", "--seeds", "3",
+                                "--workspace", str(tmp_path / "ner"), "--json").stdout)
+    assert crf["deterministic"] is True and [m["name"] for m in crf["runs"]] == ["round-1-crf-ner"]
+    assert "deterministic" in crf["message"]
+    assert [m["name"] for m in list_models(open_workspace(tmp_path / "ner"))] == ["round-1-crf-ner"]

@@ -78,7 +78,7 @@ def test_bad_spacy_override_is_a_config_error(drugs, tmp_path):
 def test_cancel_stops_training_and_leaves_nothing(trainer, drugs, tmp_path):
     cancel = threading.Event()
 
-    def progress(step, total, loss, score):
+    def progress(step, total, message):
         if step >= 3:
             cancel.set()
 

@@ -1,4 +1,8 @@
-"""Learning curves as pure functions: nested training subsets and the "will more data help?" verdict.
+"""Learning curves: will more data help? Train on nested subsets of the rounds with several seeds, score each
+run on the gold set, and say whether the curve still rises.
+
+:func:`learning_curve` does the work in a workspace (the result is stored in the results table, kind ``curve``);
+the rest of the module is pure: nested training subsets and the verdict.
 
 The training records are permuted once per seed; the subset for fraction ``f`` is the first ``ceil(f * n)``
 records of that permutation (kept in their original order), so the 25% subset is inside the 50% one, and so on.
@@ -18,12 +22,19 @@ from __future__ import annotations
 
 import math
 import random
+import shutil
+import tempfile
+import threading
+import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from evaluator.errors import ConfigError
+from evaluator.errors import ConfigError, NotFoundError
+from evaluator.progress import Progress, check_cancel, report
+from evaluator.workspace import Workspace
 
 DEFAULT_FRACTIONS: tuple[float, ...] = (0.25, 0.5, 0.75, 1.0)
 DEFAULT_SEEDS: tuple[int, ...] = (0, 1, 2)
@@ -191,3 +202,137 @@ def summarize_curve(runs: Sequence[CurveRun], *, compare: Compare | None = None,
         out["reason"] = (f"the gain {gain:+.3f} is not larger than the spread between seeds ({spread:.3f}), "
                          f"although its interval [{low:+.3f}, {cmp['high']:+.3f}] is above 0")
     return out
+
+
+# ------------------------------------------------------------------------------------------------ in a workspace
+
+def _single_gold(ws: Workspace, gold: str | None) -> str:
+    from evaluator.gold import list_gold
+
+    if gold:
+        return gold
+    names = sorted({g["name"] for g in list_gold(ws)})
+    if len(names) == 1:
+        return names[0]
+    raise ConfigError("Which gold set should the learning curve be scored on?" if names else
+                      "There is no gold set to score the learning curve on.",
+                      hint=f"pass --gold NAME (gold sets: {', '.join(names)})" if names else
+                      "import one: evaluator import FILE --into gold:test")
+
+
+def learning_curve(ws: Workspace, *, trainer: str | None = None, round: int | None = None,
+                   fractions: Sequence[float] = DEFAULT_FRACTIONS, seeds: Sequence[int] = DEFAULT_SEEDS,
+                   gold: str | None = None, config: dict[str, Any] | None = None,
+                   resamples: int = 10_000, seed: int = 12345, progress: Progress | None = None,
+                   cancel: threading.Event | None = None) -> dict[str, Any]:
+    """Train on nested subsets of rounds 1..``round`` (default: the latest) with several seeds, score each on
+    the gold set and say whether more data still helps (see the module docstring for the rule).
+
+    The curve models are not registered (their folders are removed); the result is stored (kind ``curve``) and
+    reused for the same training data, gold content, trainer, config and plan. ``progress(done, total, what)``
+    counts training runs.
+    """
+    from evaluator.gold import gold_records
+    from evaluator.predictions import predictions_for
+    from evaluator.results import get_result, put_result, result_key
+    from evaluator.scoring.evaluate import counts_for
+    from evaluator.store import rounds as list_rounds, training_records
+    from evaluator.training.base import trainer_for, training_hash
+
+    task = ws.task
+    tr = trainer_for(task, trainer)
+    trainer = tr.name
+    fr, sd = check_plan(fractions, seeds)
+    if round is None:
+        with ws.engine.connect() as conn:
+            available = list_rounds(conn)
+        if not available:
+            raise NotFoundError("There are no rounds to train on.", hint="import one: evaluator import FILE --into round:1")
+        round = available[-1]
+    gold = _single_gold(ws, gold)
+    records = training_records(ws, round=round, cumulative=True)
+    info, gold_recs = gold_records(ws, gold)
+    plan = {"trainer": trainer, "round": round, "fractions": fr, "seeds": sd, "config": config or {},
+            "train_hash": training_hash(records), "gold": gold, "gold_version": info["version"],
+            "gold_hash": info["gold_hash"], "resamples": resamples, "bootstrap_seed": seed}
+    key = result_key(plan)
+    hit = get_result(ws, "curve", key)
+    if hit.payload is not None:
+        return {**hit.payload, "reused": True}
+
+    labels = sorted(set(ws.labels) | ({s.label for r in gold_recs for s in r.spans} if task == "ner"
+                                      else {r.label for r in gold_recs if r.label}))
+    # the 100% point of a seed is the registered run of the same candidate, when there is one: reuse it
+    registered = _registered_runs(ws, trainer=trainer, round=round, config=config, train_hash=plan["train_hash"])
+    total = len(fr) * len(sd)
+    runs: list[CurveRun] = []
+    done = 0
+    started = time.perf_counter()
+    scratch = Path(tempfile.mkdtemp(prefix=".curve-", dir=ws.models_dir))
+    try:
+        for s in sd:
+            subsets = nested_subsets(len(records), fr, seed=s)
+            for f in fr:
+                check_cancel(cancel, "The learning curve")
+                sub = [records[i] for i in subsets[f]]
+                model = registered.get(s) if f >= 1.0 else None
+                if model is not None:
+                    report(progress, done, total, f"run {done + 1}/{total}: 100% of the data, seed {s}: the "
+                                                  f"registered model {model}")
+                    preds = predictions_for(ws, model, f"gold:{gold}@{info['version']}", gold_recs)
+                else:
+                    report(progress, done, total, f"run {done + 1}/{total}: training on {int(f * 100)}% of the "
+                                                  f"data, seed {s}")
+                    out_dir = scratch / f"f{f}-s{s}"
+                    res = tr.train(sub, labels=ws.labels or None, lang=ws.lang, config=config, seed=s,
+                                   out_dir=out_dir, cancel=cancel)
+                    preds = tr.load(out_dir, expected_hash=res.artifact_hash).predict(gold_recs)
+                    shutil.rmtree(out_dir, ignore_errors=True)
+                counts = counts_for(task, gold_recs, preds, labels=labels, lang=ws.lang)
+                f1 = counts.report()["micro"]["f1"]
+                runs.append(CurveRun(fraction=f, seed=s, examples=len(sub), f1=f1, counts=counts, model=model))
+                done += 1
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    report(progress, total, total, "scoring the curve")
+    result = summarize_curve(runs, resamples=resamples, seed=seed)
+    result.update({"trainer": trainer, "round": round, "gold": gold, "gold_version": info["version"],
+                   "examples": len(records), "metric": "micro F1" if task == "ner" else "accuracy (micro F1)",
+                   "plan": plan, "seconds": float(f"{time.perf_counter() - started:.3f}"),
+                   "created_at": _now()})
+    result = put_result(ws, "curve", key, result, settings=plan, collection_id=info["id"],
+                        gold_hash=info["gold_hash"])
+    return {**result, "reused": False}
+
+
+def _registered_runs(ws: Workspace, *, trainer: str, round: int, config: dict[str, Any] | None,
+                     train_hash: str) -> dict[int, str]:
+    """seed -> name of a registered model trained by ``trainer`` with ``config`` on exactly these records."""
+    import json
+
+    from evaluator.models import list_models
+
+    want = json.dumps(config or {}, sort_keys=True, default=str)
+    out: dict[int, str] = {}
+    for m in list_models(ws):
+        cfg = m.get("config") or {}
+        if (m["kind"] == "trained" and m["trainer"] == trainer and m["round"] == round
+                and m["train_hash"] == train_hash and m["seed"] is not None
+                and json.dumps(cfg.get("overrides") or {}, sort_keys=True, default=str) == want):
+            out.setdefault(int(m["seed"]), m["name"])
+    return out
+
+
+def _now() -> str:
+    from evaluator.db import utcnow
+
+    return utcnow()
+
+
+def stored_curves(ws: Workspace, *, trainer: str | None = None) -> list[dict[str, Any]]:
+    """Learning curves stored in the workspace (newest first), optionally for one trainer."""
+    from evaluator.results import find_results
+
+    curves = [r["payload"] for r in find_results(ws, "curve")]
+    curves = [c for c in curves if trainer is None or c.get("trainer") == trainer]
+    return sorted(curves, key=lambda c: c.get("created_at") or "", reverse=True)

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from evaluator.errors import ConfigError
-from evaluator.training.curve import (
+from evaluator.scoring.curves import (
     FLAT, HELPS, CurveRun, _as_counts, check_plan, nested_subsets, paired_compare, summarize_curve,
 )
 
@@ -129,3 +129,30 @@ def test_textcat_runs_are_compared_too():
     runs = [CurveRun(0.75, s, 75, 0.5, bad) for s in range(3)] + [CurveRun(1.0, s, 100, 1.0, good) for s in range(3)]
     out = summarize_curve(runs, resamples=300, seed=1)
     assert out["comparison"]["delta"] == pytest.approx(0.5) and out["verdict"] == HELPS
+
+
+def test_the_curve_reuses_the_registered_runs_of_the_full_round(tmp_path, monkeypatch):
+    """The 100% point of each seed is the model the round's runs already registered: not trained again."""
+    from evaluator.demo import build_demo
+    from evaluator.models import train_runs
+    from evaluator.scoring.curves import learning_curve
+    from evaluator.training import base
+    from evaluator.workspace import open_workspace
+
+    build_demo(tmp_path / "ws", task="textcat")
+    ws = open_workspace(tmp_path / "ws")
+    quick = {"training.max_steps": 30, "training.eval_frequency": 10}
+    runs = train_runs(ws, 2, seeds=[0, 1, 2], trainer="spacy-textcat", config=quick)["runs"]
+    trainer = base.get_trainer("spacy-textcat")
+    real, sizes = trainer.train, []
+
+    def counting(records, **kw):
+        sizes.append(len(records))
+        return real(records, **kw)
+
+    monkeypatch.setattr(trainer, "train", counting)
+    res = learning_curve(ws, trainer="spacy-textcat", round=2, fractions=[0.75, 1.0], seeds=[0, 1, 2],
+                         config=quick, resamples=200)
+    full = next(p for p in res["points"] if p["fraction"] == 1.0)
+    assert full["models"] == [m["name"] for m in runs]
+    assert len(sizes) == 3 and max(sizes) < full["examples"]  # only the 75% runs were trained
