@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import click
 
-from evaluator.cli import emit, gold_option, json_option, main, unit_option, workspace_options
+from evaluator.cli import emit, gold_option, json_option, main, progress_bar, unit_option, workspace_options
 
 
 @main.command("compare-models")
@@ -102,3 +102,51 @@ def diff(ws, model_a, model_b, gold, label, kinds, limit, as_json):
         if len(docs) > limit:
             click.echo(f"... and {len(docs) - limit} more example(s) (raise --limit, or use --json for every row)")
     emit(rows, as_json, human)
+
+
+@main.command("compare-rounds")
+@gold_option()
+@click.option("--trainer", default=None, help="Trainer whose candidates are compared (default by task).")
+@click.option("--rounds", "rounds_", default=None, metavar="1,2,3",
+              help="Rounds to compare in order, k against k-1 (default: every round with runs).")
+@click.option("--config", "config", default=None,
+              help="The trainer config overrides the runs were trained with (JSON), if any.")
+@click.option("--only-round", is_flag=True, help="Compare candidates trained on one round each (--only-round).")
+@click.option("--mode", type=click.Choice(["default", "strict"]), default="default", show_default=True,
+              help="seqeval mode (recorded; spans are explicit in a workspace).")
+@click.option("--resamples", type=click.IntRange(min=1), default=10_000, show_default=True,
+              help="Two-level bootstrap resamples (runs and gold documents).")
+@click.option("--seed", type=int, default=12345, show_default=True, help="Random seed.")
+@click.option("--alpha", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=0.05, show_default=True,
+              help="Significance level of the verdicts (Holm-corrected across the steps).")
+@unit_option
+@workspace_options
+@json_option
+def compare_rounds_cmd(ws, gold, trainer, rounds_, config, only_round, mode, resamples, seed, alpha, unit, as_json):
+    """Did each round make the model better, beyond the luck of the seed? Compares each round's candidate with the
+    previous round's over all their runs (train them with `evaluator train --round N --seeds 3`).
+
+    \b
+    Examples:
+      evaluator compare-rounds --gold test --trainer spacy-ner
+      evaluator compare-rounds --gold test@2 --trainer spacy-ner --rounds 1,3 --json
+    """
+    from evaluator.cli.training import _config, _ints
+    from evaluator.scoring.iterations import compare_rounds
+
+    name, version = gold
+    with progress_bar("compare-rounds", quiet=as_json) as progress:
+        res = compare_rounds(ws, name, trainer=trainer, rounds=_ints(rounds_) if rounds_ else None,
+                             config=_config(config), cumulative=not only_round, version=version, mode=mode,
+                             resamples=resamples, seed=seed, unit=unit, alpha=alpha, progress=progress)
+
+    def human(r):
+        click.echo(f"{r['trainer']} on gold:{r['gold']} v{r['gold_version']}: "
+                   + ", ".join(f"round {k} ({len(v)} run{'s' if len(v) != 1 else ''})"
+                               for k, v in r["candidates"].items()))
+        for s in r["steps"]:
+            click.echo(f"\nround {s['round_b']} vs round {s['round_a']}: {s['verdict'].upper()}")
+            for sentence in s["sentences"]:
+                click.echo(f"  {sentence}")
+
+    emit(res, as_json, human)

@@ -20,7 +20,8 @@ from typing import Any, Sequence
 
 from evaluator.errors import ConfigError, NotFoundError
 from evaluator.records import Record
-from evaluator.report.verdict import ALPHA, METRIC_NAMES, _point_key, _pts, describe, format_p, headline_p, verdict_of
+from evaluator.report.verdict import (ALPHA, _point_key, describe, format_p, headline_p, holm_sentence,
+                                      verdict_of)
 from evaluator.results import get_result, put_result, result_key
 from evaluator.scoring.evaluate import counts_for, resampling_groups, scoring_settings
 from evaluator.stats import DEFAULT_RESAMPLES, DEFAULT_SEED
@@ -122,12 +123,7 @@ def compare_to_previous(ws: Workspace, gold: str, models: Sequence[str], *, vers
         lo, hi = r["ci95"]
         sig = ph is not None and ph < alpha and lo is not None and (lo > 0 or hi < 0)
         corrected = {**r, "p_bootstrap": ph, "p_randomization": ph}
-        if sig:
-            sentence = describe(corrected, name_a=r["model_a"], name_b=r["model_b"], alpha=alpha)[0]
-        else:
-            sentence = (f"No evidence of a difference between {r['model_b']} and {r['model_a']} after Holm "
-                        f"correction ({_pts(r['delta'])} {METRIC_NAMES.get(r['metric'], r['metric'])} points, "
-                        f"p = {format_p(ph)}).")
+        sentence = holm_sentence(r, ph, tests=len(results), alpha=alpha)
         verdict = verdict_of(corrected, alpha=alpha) if sig else "no_difference"
         out.append({"model_a": r["model_a"], "model_b": r["model_b"], "metric": r["metric"],
                     "a": r["a"].get(key), "b": r["b"].get(key), "delta": r["delta"], "ci95": r["ci95"],

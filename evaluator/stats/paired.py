@@ -62,6 +62,17 @@ def _chunk_size(units: int, resamples: int) -> int:
     return int(max(1, min(resamples, CHUNK_ELEMENTS // max(units, 1))))
 
 
+def draw_matrix(rng: np.random.Generator, m: int, n: int, dtype: type) -> sparse.csr_matrix:
+    """``m`` bootstrap draws of ``n`` units with replacement, as a sparse ``[m, n]`` count matrix.
+
+    One row of ``n`` drawn unit indices per resample, as a sparse 0/1 matrix whose product with a ``[n, columns]``
+    count matrix sums each resample's units (repeated indices add up).
+    """
+    idx = rng.integers(0, n, size=m * n, dtype=np.int32)
+    return sparse.csr_matrix((np.ones(m * n, dtype=dtype), idx, np.arange(0, m * n + 1, n, dtype=np.int32)),
+                             shape=(m, n))
+
+
 def _bootstrap(design: _Design, resamples: int, rng: np.random.Generator) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """Resampled metric values of A and B: name -> (values_a, values_b), each ``[resamples, ...]``."""
     n = design.a.shape[0]
@@ -74,12 +85,7 @@ def _bootstrap(design: _Design, resamples: int, rng: np.random.Generator) -> dic
     chunk = _chunk_size(n, resamples)
     while done < resamples:
         m = min(chunk, resamples - done)
-        # one row of n drawn document indices per resample, as a sparse 0/1 matrix whose product with the
-        # count matrix sums each resample's documents (repeated indices add up)
-        idx = rng.integers(0, n, size=m * n, dtype=np.int32)
-        draws = sparse.csr_matrix((np.ones(m * n, dtype=dtype), idx, np.arange(0, m * n + 1, n, dtype=np.int32)),
-                                  shape=(m, n))
-        sums = np.asarray(draws @ both, dtype=np.float64)
+        sums = np.asarray(draw_matrix(rng, m, n, dtype) @ both, dtype=np.float64)
         ma, mb = design.metrics(sums[:, :k]), design.metrics(sums[:, k:])
         for name in ma:
             pa, pb = parts.setdefault(name, ([], []))
@@ -90,8 +96,9 @@ def _bootstrap(design: _Design, resamples: int, rng: np.random.Generator) -> dic
 
 
 def _randomization(design: _Design, resamples: int, rng: np.random.Generator,
-                   observed: dict[str, np.ndarray]) -> dict[str, tuple[int, int]]:
-    """name -> (count of |d'| >= |d|, number of defined permutations); only scalar metrics."""
+                   observed: dict[str, Any]) -> dict[str, tuple[Any, Any]]:
+    """name -> (count of |d'| >= |d|, number of defined permutations); scalars, or arrays for vector metrics
+    (``label_f1``: one count per label)."""
     diff = design.b - design.a
     # swapping a document on which both systems have the same counts changes nothing: leave those out
     diff = diff[np.any(diff != 0, axis=1)]
@@ -100,7 +107,7 @@ def _randomization(design: _Design, resamples: int, rng: np.random.Generator,
     diff_t = diff.astype(dtype)
     sum_a = design.a.sum(axis=0).astype(np.float64)
     sum_b = design.b.sum(axis=0).astype(np.float64)
-    out: dict[str, list[int]] = {}
+    out: dict[str, list[Any]] = {}
     done = 0
     chunk = _chunk_size(n, resamples)
     while done < resamples:
@@ -117,18 +124,20 @@ def _randomization(design: _Design, resamples: int, rng: np.random.Generator,
         for name, obs in observed.items():
             d = mb[name] - ma[name]
             ok = ~np.isnan(d)
+            hit = ok & (np.abs(np.where(ok, d, 0.0)) >= np.abs(obs) - _EPS)
             c = out.setdefault(name, [0, 0])
-            c[0] += int(np.sum(np.abs(d[ok]) >= abs(obs) - _EPS))
-            c[1] += int(ok.sum())
+            c[0] = c[0] + hit.sum(axis=0)
+            c[1] = c[1] + ok.sum(axis=0)
         done += m
     return {name: (c[0], c[1]) for name, c in out.items()}
 
 
-def _percentiles(values: np.ndarray) -> list[float | None]:
+def _percentiles(values: np.ndarray, *, tail: float = 2.5) -> list[float | None]:
+    """The ``tail`` and ``100 - tail`` percentiles of the finite values (``[None, None]`` when there are none)."""
     finite = values[~np.isnan(values)]
     if finite.size == 0:
         return [None, None]
-    lo, hi = np.percentile(finite, [2.5, 97.5])
+    lo, hi = np.percentile(finite, [tail, 100.0 - tail])
     return [float(lo), float(hi)]
 
 
@@ -138,6 +147,37 @@ def _p_bootstrap(deltas: np.ndarray, observed: float) -> float | None:
         return None
     c = int(np.sum(np.abs(finite - observed) >= abs(observed) - _EPS))
     return (c + 1) / (finite.size + 1)
+
+
+def _p_perm(count: int, total: int, observed: float) -> float | None:
+    return (count + 1) / (total + 1) if total >= 0 and not np.isnan(observed) else None
+
+
+def _per_label(labels: Sequence[str], rep_a: dict, rep_b: dict, boot: tuple[np.ndarray, np.ndarray],
+               perm: tuple[np.ndarray, np.ndarray] | None, observed: np.ndarray) -> dict[str, Any]:
+    """label -> ``a``, ``b``, ``delta``, ``ci95``, p-values, ``p_holm`` and the simultaneous interval."""
+    from evaluator.stats.proportions import holm
+
+    la, lb = boot
+    out: dict[str, Any] = {}
+    for k, lab in enumerate(labels):
+        fa = rep_a["per_label"].get(lab, {}).get("f1")
+        fb = rep_b["per_label"].get(lab, {}).get("f1")
+        delta = None if fa is None or fb is None else fb - fa
+        p_boot = _p_bootstrap(lb[:, k] - la[:, k], float(observed[k])) if delta is not None else None
+        p_rand = _p_perm(int(perm[0][k]), int(perm[1][k]), float(observed[k])) \
+            if perm is not None and delta is not None else None
+        ps = [p for p in (p_boot, p_rand) if p is not None]
+        out[lab] = {"a": fa, "b": fb, "delta": delta, "ci95": _percentiles(lb[:, k] - la[:, k]),
+                    "p_bootstrap": p_boot, "p_randomization": p_rand, "p": max(ps) if ps else None}
+    tested = [lab for lab in labels if out[lab]["p"] is not None]
+    for lab, ph in zip(tested, holm([out[lab]["p"] for lab in tested])):
+        out[lab]["p_holm"] = ph
+    tail = 2.5 / max(len(tested), 1)
+    for k, lab in enumerate(labels):
+        out[lab].setdefault("p_holm", None)
+        out[lab]["ci95_simultaneous"] = _percentiles(lb[:, k] - la[:, k], tail=tail)
+    return out
 
 
 # ------------------------------------------------------------------------------------------- the designs
@@ -155,6 +195,26 @@ def _ner_metrics(n_labels: int, formula: str, extra: Sequence[str] = ()) -> Call
         return out
 
     return metrics
+
+
+def count_matrix(c: Any) -> tuple[np.ndarray, tuple[str, ...]]:
+    """One system's counts as a ``[documents, columns]`` int matrix (``3 * labels`` TP/FP/FN columns; text
+    classification adds ``correct`` and a column of ones for accuracy) and the extra metric names."""
+    m = c.counts.reshape(c.documents, 3 * len(c.labels)).astype(np.int64)
+    if c.task != "textcat":
+        return m, ()
+    ones = np.ones((c.documents, 1), dtype=np.int64)
+    return np.concatenate([m, np.asarray(c.correct)[:, None], ones], axis=1), ("accuracy",)
+
+
+def check_groups(groups: Sequence[Any] | np.ndarray | None, documents: int) -> np.ndarray | None:
+    """``groups`` as an array of one id per document (``None`` stays ``None``)."""
+    if groups is None:
+        return None
+    groups = np.asarray(groups)
+    if len(groups) != documents:
+        raise ValueError(f"groups has {len(groups)} entries for {documents} documents")
+    return groups
 
 
 def _group(mat: np.ndarray, groups: np.ndarray | None) -> np.ndarray:
@@ -187,7 +247,7 @@ def _aligned(counts_a: Any, counts_b: Any) -> tuple[Any, Any]:
 
 def compare_counts(counts_a: Any, counts_b: Any, *, resamples: int = DEFAULT_RESAMPLES, seed: int = DEFAULT_SEED,
                    groups: Sequence[Any] | np.ndarray | None = None, metric: str | None = None,
-                   randomization: bool = True) -> dict[str, Any]:
+                   randomization: bool = True, unit: str | None = None) -> dict[str, Any]:
     """Paired comparison of system B against system A (``delta = B - A``) on the same gold documents.
 
     ``counts_a``/``counts_b``: :class:`~evaluator.metrics.NerCounts` or
@@ -199,8 +259,18 @@ def compare_counts(counts_a: Any, counts_b: Any, *, resamples: int = DEFAULT_RES
 
     Returns plain data: ``metric``, ``a``, ``b`` (their scores), ``delta``, ``ci95``, ``p_bootstrap``,
     ``p_randomization`` (for ``metric``), ``metrics`` (the same for every metric), ``per_label`` (label ->
-    ``a``, ``b``, ``delta``, ``ci95``), ``resamples``, ``seed``, ``documents``, ``units``; text
-    classification adds ``accuracy_delta``, ``p_mcnemar`` and ``mcnemar`` (discordant counts).
+    ``a``, ``b``, ``delta``, ``ci95``, ``p_bootstrap``, ``p_randomization``, ``p`` (the larger of the two),
+    ``p_holm`` and ``ci95_simultaneous``), ``per_label_correction``, ``resamples``, ``seed``, ``documents``,
+    ``units``, ``unit`` (what was resampled: ``unit`` when given, else ``"group"`` when ``groups`` joined rows
+    and ``"row"`` when not); text classification adds ``accuracy_delta``, ``p_mcnemar`` and ``mcnemar``
+    (discordant counts).
+
+    **Per label, corrected for multiplicity.** Testing every label at 5% finds "a difference" in some label far
+    more often than 5% of the time when there is none. Each label's p-value (the larger of its bootstrap and
+    randomization p-values) is adjusted with Holm's step-down method across the labels whose difference is
+    defined (``p_holm``; family-wise error rate <= alpha), and ``ci95_simultaneous`` is the Bonferroni
+    percentile interval (level ``1 - 0.05 / labels``), which covers all labels' differences at once with
+    probability >= 95%. A label differs only when ``p_holm < alpha`` and its simultaneous interval excludes 0.
     """
     if resamples < 1:
         raise ValueError("resamples must be at least 1")
@@ -214,18 +284,8 @@ def compare_counts(counts_a: Any, counts_b: Any, *, resamples: int = DEFAULT_RES
     if metric not in names:
         raise ValueError(f"metric must be one of {names}")
 
-    ma = a.counts.reshape(a.documents, 3 * n_lab).astype(np.int64)
-    mb = b.counts.reshape(b.documents, 3 * n_lab).astype(np.int64)
-    extra: tuple[str, ...] = ()
-    if task == "textcat":
-        ones = np.ones((a.documents, 1), dtype=np.int64)
-        ma = np.concatenate([ma, a.correct[:, None], ones], axis=1)
-        mb = np.concatenate([mb, b.correct[:, None], ones], axis=1)
-        extra = ("accuracy",)
-    if groups is not None:
-        groups = np.asarray(groups)
-        if len(groups) != a.documents:
-            raise ValueError(f"groups has {len(groups)} entries for {a.documents} documents")
+    (ma, extra), (mb, _) = count_matrix(a), count_matrix(b)
+    groups = check_groups(groups, a.documents)
     ma, mb = _group(ma, groups), _group(mb, groups)
     design = _Design(ma, mb, _ner_metrics(n_lab, formula, extra))
 
@@ -233,6 +293,7 @@ def compare_counts(counts_a: Any, counts_b: Any, *, resamples: int = DEFAULT_RES
     obs_a = design.metrics(ma.sum(axis=0, keepdims=True).astype(np.float64))
     obs_b = design.metrics(mb.sum(axis=0, keepdims=True).astype(np.float64))
     observed = {name: float(obs_b[name][0] - obs_a[name][0]) for name in names}
+    observed_labels = obs_b["label_f1"][0] - obs_a["label_f1"][0]
 
     ss = np.random.SeedSequence(seed)
     rng_boot, rng_perm = (np.random.default_rng(s) for s in ss.spawn(2))
@@ -240,7 +301,8 @@ def compare_counts(counts_a: Any, counts_b: Any, *, resamples: int = DEFAULT_RES
     if units == 0:
         raise InputFormatError("no documents to compare")
     boot = _bootstrap(design, resamples, rng_boot)
-    perm = _randomization(design, resamples, rng_perm, observed) if randomization else {}
+    perm = (_randomization(design, resamples, rng_perm, {**observed, "label_f1": observed_labels})
+            if randomization else {})
 
     def point(rep: dict) -> dict[str, Any]:
         out = {"precision": rep["micro"]["precision"], "recall": rep["micro"]["recall"],
@@ -263,15 +325,9 @@ def compare_counts(counts_a: Any, counts_b: Any, *, resamples: int = DEFAULT_RES
                 "delta": None if va is None or vb is None else vb - va,
                 "ci95": _percentiles(deltas),
                 "p_bootstrap": _p_bootstrap(deltas, observed[name]),
-                "p_randomization": (c + 1) / (total + 1) if total >= 0 and not np.isnan(observed[name]) else None,
+                "p_randomization": _p_perm(int(c), int(total), observed[name]),
             }
-        per_label: dict[str, Any] = {}
-        la, lb = boot["label_f1"]
-        for k, lab in enumerate(labels):
-            fa = rep_a["per_label"].get(lab, {}).get("f1")
-            fb = rep_b["per_label"].get(lab, {}).get("f1")
-            per_label[lab] = {"a": fa, "b": fb, "delta": None if fa is None or fb is None else fb - fa,
-                              "ci95": _percentiles(lb[:, k] - la[:, k])}
+        per_label = _per_label(labels, rep_a, rep_b, boot["label_f1"], perm.get("label_f1"), observed_labels)
 
     head = metrics[metric]
     out: dict[str, Any] = {
@@ -287,8 +343,11 @@ def compare_counts(counts_a: Any, counts_b: Any, *, resamples: int = DEFAULT_RES
         "seed": int(seed),
         "documents": int(a.documents),
         "units": int(units),
+        "unit": unit or ("group" if units < a.documents else "row"),
         "metrics": metrics,
         "per_label": per_label,
+        "per_label_correction": {"method": "holm", "labels": sum(v["p"] is not None for v in per_label.values()),
+                                 "interval": "bonferroni percentile (simultaneous 95%)"},
     }
     if task == "textcat":
         from evaluator.stats.proportions import mcnemar_exact
@@ -304,15 +363,10 @@ def compare_counts(counts_a: Any, counts_b: Any, *, resamples: int = DEFAULT_RES
 def bootstrap_interval(counts: Any, *, resamples: int = DEFAULT_RESAMPLES, seed: int = DEFAULT_SEED,
                        groups: Sequence[Any] | np.ndarray | None = None) -> dict[str, list[float | None]]:
     """95% percentile bootstrap intervals of one system's ``micro_f1``, ``macro_f1`` (and ``accuracy``)."""
-    labels = counts.labels
-    n_lab = len(labels)
+    n_lab = len(counts.labels)
     formula = "seqeval" if counts.task == "ner" else "sklearn"
-    m = counts.counts.reshape(counts.documents, 3 * n_lab).astype(np.int64)
-    extra: tuple[str, ...] = ()
-    if counts.task == "textcat":
-        m = np.concatenate([m, counts.correct[:, None], np.ones((counts.documents, 1), dtype=np.int64)], axis=1)
-        extra = ("accuracy",)
-    m = _group(m, None if groups is None else np.asarray(groups))
+    m, extra = count_matrix(counts)
+    m = _group(m, check_groups(groups, counts.documents))
     if m.shape[0] == 0:
         raise InputFormatError("no documents to resample")
     design = _Design(m, m, _ner_metrics(n_lab, formula, extra))

@@ -48,7 +48,9 @@ def test_a_model_compared_with_itself(trained):
     assert res["delta"] == 0 and res["ci95"] == [0.0, 0.0]
     assert res["p_bootstrap"] == 1 and res["p_randomization"] == 1
     assert res["verdict"] == "no_difference"
-    assert res["sentences"][0].startswith("No evidence of a difference") and "(p = 1)" in res["sentences"][0]
+    # a model against itself has the same training data: that sentence comes first, then the test's
+    assert res["same_training_data"] and "training noise" in res["sentences"][0]
+    assert res["sentences"][1].startswith("No evidence of a difference") and "(p = 1)" in res["sentences"][1]
     assert all(v["delta"] in (0, None) for v in res["per_label"].values())
 
 
@@ -190,15 +192,20 @@ def test_textcat_example_diff_on_hand_made_predictions():
 
 def test_describe_in_words():
     base = {"metric": "micro_f1", "a": {"f1": 0.5}, "b": {"f1": 0.52}, "resamples": 1000, "seed": 1,
-            "per_label": {"ORG": {"delta": 0.1, "ci95": [0.02, 0.2]}, "PER": {"delta": 0.0, "ci95": [-0.1, 0.1]}}}
+            "per_label": {"ORG": {"delta": 0.1, "ci95": [0.02, 0.2], "ci95_simultaneous": [0.01, 0.21],
+                                  "p_holm": 0.01},
+                          "PER": {"delta": 0.0, "ci95": [-0.1, 0.1], "ci95_simultaneous": [-0.11, 0.11],
+                                  "p_holm": 1.0}}}
     weak = describe({**base, "delta": 0.02, "ci95": [-0.004, 0.045], "p_bootstrap": 0.07,
-                        "p_randomization": 0.06}, name_a="old", name_b="new")
+                     "p_randomization": 0.06}, name_a="old", name_b="new")
     assert weak[0] == ("No evidence of a difference: new (B) minus old (A) is +2.0 F1 points (95% CI -0.4 to +4.5); "
                        "weak evidence at most; it could be chance (p = 0.070).")
-    assert weak[-1] == "Per label, the 95% interval excludes 0 for: ORG (+10.0)."
+    assert weak[-1] == ("Per label, after Holm correction across 2 labels: new (B) is better than old (A) on ORG by "
+                        "+10.0 F1 points (simultaneous 95% CI +1.0 to +21.0; p = 0.010).")
     worse = describe({**base, "delta": -0.03, "ci95": [-0.05, -0.01], "p_bootstrap": 0.004,
-                         "p_randomization": 0.002})
-    assert worse[0].startswith("A is better than B by +3.0 F1 points (95% CI -5.0 to -1.0)")
+                      "p_randomization": 0.002})
+    # A - B and the interval of A - B (issue 7: the interval used to be B - A)
+    assert worse[0].startswith("A is better than B by +3.0 F1 points (95% CI +1.0 to +5.0)")
     assert verdict_of({**base, "delta": 0.03, "ci95": [-0.01, 0.05], "p_bootstrap": 0.01,
                           "p_randomization": 0.01}) == "no_difference"  # p small but interval contains 0
     assert verdict_of({**base, "delta": None, "ci95": [None, None], "p_bootstrap": None,
@@ -243,6 +250,11 @@ def test_compare_to_previous_calls_a_significant_drop_a_better(trained):
     (row,) = chain
     assert row["delta"] < 0 and row["significant"]
     assert row["verdict"] == "a_better"
+    # the words and every number point the same way: A (round 3) minus B (round 1), with its interval
+    lo, hi = row["ci95"]
+    assert row["sentence"].startswith(f"{B} (A) is better than {A} (B) by {-100 * row['delta']:+.1f} F1 points "
+                                      f"(95% CI {-100 * hi:+.1f} to {-100 * lo:+.1f})")
+    assert "after Holm correction across 1 comparison" in row["sentence"]
     same = compare_to_previous(trained, GOLD, [B, B], resamples=200)[0]
     assert same["verdict"] == "no_difference"
 

@@ -186,3 +186,53 @@ def test_single_system_interval():
     f1 = c.report()["micro"]["f1"]
     assert ci["micro_f1"][0] < f1 < ci["micro_f1"][1]
     assert set(ci) == {"micro_f1", "macro_f1"}
+
+
+def _label_f1(c: np.ndarray) -> np.ndarray:
+    """Per-label F1 of ``[documents, labels, 3]`` counts summed over documents (NaN when undefined)."""
+    out = []
+    for tp, fp, fn in c.sum(axis=0).astype(float):
+        out.append(np.nan if tp + fp + fn == 0 else _micro_f1(np.array([[tp, fp, fn]])))
+    return np.array(out)
+
+
+def test_per_label_p_values_equal_a_naive_loop_and_holm_equals_statsmodels():
+    from statsmodels.stats.multitest import multipletests
+
+    gold = _gold(30, seed=40)
+    a = ner_counts(gold, perturb(gold, seed=41, rate=0.5))
+    b = ner_counts(gold, perturb(gold, seed=42, rate=0.15))
+    resamples, seed, n = 400, 11, len(gold)
+    res = compare_counts(a, b, resamples=resamples, seed=seed)
+    labels = a.labels
+    assert labels == b.labels and len(labels) >= 3
+
+    rng_boot, rng_perm = (np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(2))
+    idx = rng_boot.integers(0, n, size=(resamples, n), dtype=np.int32)
+    deltas = np.array([_label_f1(b.counts[i]) - _label_f1(a.counts[i]) for i in idx])
+    observed = _label_f1(b.counts) - _label_f1(a.counts)
+    differ = np.nonzero(np.any(a.counts != b.counts, axis=(1, 2)))[0]
+    bits = rng_perm.integers(0, 256, size=(resamples * len(differ) + 7) // 8, dtype=np.uint8)
+    swaps = np.unpackbits(bits)[: resamples * len(differ)].reshape(resamples, len(differ)).astype(bool)
+    perm_hits = np.zeros(len(labels))
+    for row in swaps:
+        s = np.zeros(n, dtype=bool)
+        s[differ] = row
+        pa = np.where(s[:, None, None], b.counts, a.counts)
+        pb = np.where(s[:, None, None], a.counts, b.counts)
+        perm_hits += np.abs(_label_f1(pb) - _label_f1(pa)) >= np.abs(observed) - 1e-12
+    ps = []
+    for k, lab in enumerate(labels):
+        v = res["per_label"][lab]
+        c = np.sum(np.abs(deltas[:, k] - observed[k]) >= abs(observed[k]) - 1e-12)
+        assert v["p_bootstrap"] == pytest.approx((c + 1) / (resamples + 1)), lab
+        assert v["p_randomization"] == pytest.approx((perm_hits[k] + 1) / (resamples + 1)), lab
+        assert v["p"] == max(v["p_bootstrap"], v["p_randomization"])
+        tail = 2.5 / len(labels)
+        assert v["ci95_simultaneous"] == pytest.approx(list(np.percentile(deltas[:, k], [tail, 100 - tail])))
+        lo, hi = v["ci95_simultaneous"]
+        assert lo <= v["ci95"][0] and v["ci95"][1] <= hi  # wider than the one-label interval
+        ps.append(v["p"])
+    ref = multipletests(ps, method="holm")[1]
+    assert [res["per_label"][lab]["p_holm"] for lab in labels] == pytest.approx(list(ref))
+    assert res["per_label_correction"]["labels"] == len(labels) and res["per_label_correction"]["method"] == "holm"

@@ -27,7 +27,8 @@ def test_train_models_predict_evaluate(cli_runner, ws):
     assert r1["counts"]["examples"] == 40 and len(r1["train_hash"]) == 64 and r1["seconds"] > 0
     r2 = _json(cli_runner("train", "--round", 2, "--trainer", "crf-ner", "--seed", 3, "--json", *W))
     assert r2["lineage"] == {"round": 2, "parent": "round-1-crf-ner", "rounds": [1, 2], "cumulative": True}
-    assert r2["seed"] == 3
+    assert r2["seed"] == 3 and r2["name"] == "round-2-crf-ner-s3"  # a run of seed k > 0 is named -s<k>
+    cli_runner("model", "rename", "round-2-crf-ner-s3", "round-2-crf-ner", *W)
 
     listed = _json(cli_runner("models", "--json", *W))
     assert [m["name"] for m in listed][:2] == ["round-1-crf-ner", "round-2-crf-ner"]
