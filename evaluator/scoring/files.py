@@ -87,8 +87,7 @@ def compare_files(gold_path: str | Path, pred_a: str | Path, pred_b: str | Path,
         # a sentence outside any document (before the first -DOCSTART-) is a unit of its own
         groups = np.where(docs >= 0, docs, -1 - np.arange(len(docs)))
     res = compare_counts(counts_a, counts_b, resamples=resamples or DEFAULT_RESAMPLES,
-                         seed=DEFAULT_SEED if seed is None else seed, metric=metric, groups=groups)
-    res["unit"] = unit
+                         seed=DEFAULT_SEED if seed is None else seed, metric=metric, groups=groups, unit=unit)
     res["verdict"] = verdict_of(res)
     return res
 
