@@ -15,11 +15,11 @@ from typing import Iterable
 
 import sqlalchemy as sa
 
-from evaluator import db
+from evaluator import db, limits
 from evaluator.errors import ConfigError, InputFormatError, LeakageError, ValidationError
 from evaluator.formats import ReadOptions, detect_format, get_format
 from evaluator.progress import Progress, report as report_progress
-from evaluator.records import Record
+from evaluator.records import Record, bulk_objects
 from evaluator.store import (Target, assert_writable, collection_row, get_collection, leakage_check, parse_target,
                              records_for)
 from evaluator.workspace import Workspace
@@ -41,15 +41,19 @@ def file_sha256(path: Path) -> str:
 
 def read_file(path: str | Path, *, format: str | None = None, options: ReadOptions | None = None,
               task: str | None = None) -> tuple[str, list[Record]]:
-    """Read a file with the named (or detected) format; returns (format name, records) with tokens filled."""
+    """Read a file with the named (or detected) format; returns (format name, records), with tokens filled unless
+    ``task`` is ``"textcat"``."""
     path = Path(path)
     if not path.exists():
         raise ConfigError(f"{path}: no such file or folder.", hint="check the path")
+    limits.check_file(path)
     fmt = get_format(format) if format else detect_format(path, task=task)
     options = options or ReadOptions()
-    records = fmt.read(path, options)
-    from evaluator.tokenize import ensure_tokens
-    ensure_tokens(records, lang=options.lang)
+    with bulk_objects():
+        records = fmt.read(path, options)
+        if task != "textcat":  # text classification needs no tokens: only spans are checked against them
+            from evaluator.tokenize import ensure_tokens
+            ensure_tokens(records, lang=options.lang)
     return fmt.name, records
 
 
@@ -93,6 +97,14 @@ def import_file(ws: Workspace, path: str | Path, *, into: str | Target, format: 
     Nothing is written unless everything validates. ``skip_gold_overlap`` leaves out (and reports) examples whose
     text is in a gold set (for a round or the pool) or in a training round (for a gold set).
     """
+    with bulk_objects():
+        return _import_file(ws, path, into=into, format=format, options=options, skip_gold_overlap=skip_gold_overlap,
+                            extend_labels=extend_labels, annotator=annotator, progress=progress)
+
+
+def _import_file(ws: Workspace, path: str | Path, *, into: str | Target, format: str | None,
+                 options: ReadOptions | None, skip_gold_overlap: bool, extend_labels: bool, annotator: str,
+                 progress: Progress | None) -> dict:
     path = Path(path)
     target = parse_target(into) if isinstance(into, str) else into
     options = options or ReadOptions(lang=ws.lang)

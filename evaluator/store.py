@@ -5,6 +5,7 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass
+from itertools import starmap
 from typing import Any, Iterable, Sequence
 
 import sqlalchemy as sa
@@ -149,7 +150,6 @@ def _records_for(conn: Connection, collection_id: int, *, answers: Iterable[str]
             latest[ex_id] = (answer, spans, label)
     out: list[Record] = []
     allowed = set(answers) if answers is not None else None
-    make_token = Token._make
     for chunk in range(0, len(rows), 5000):
         part = rows[chunk:chunk + 5000]
         tokens_of = _parse_all([r[2] for r in part])
@@ -160,7 +160,7 @@ def _records_for(conn: Connection, collection_id: int, *, answers: Iterable[str]
                 continue
             out.append(Record(
                 text=text,
-                tokens=list(map(make_token, tokens)) if tokens is not None else None,
+                tokens=list(starmap(Token, tokens)) if tokens is not None else None,
                 spans=[Span(s, e_, lab) for s, e_, lab in spans] if spans else [],
                 label=label,
                 answer=answer or "unlabeled",

@@ -3,6 +3,7 @@ import pandas as pd
 import streamlit as st
 
 import ui
+from evaluator import limits
 from evaluator.formats import ReadOptions, list_formats, parse_label_map
 from ui import cache, render
 from ui.files import export_bytes, saved_upload
@@ -18,8 +19,10 @@ formats = [f for f in list_formats() if f.task in (ws.task, "both")]
 # ---------------------------------------------------------------------------------------------- import
 st.header("Import a file")
 upload = st.file_uploader("File to import (all-or-nothing: a file with errors imports nothing)", key="data.upload",
-                          help="Prodigy/doccano/Label Studio JSON(L), CoNLL, .spacy, CSV. For a folder of .txt "
-                               "files per class use the CLI: evaluator import DIR --into ...")
+                          max_upload_size=limits.UPLOAD.mib(),
+                          help=f"Prodigy/doccano/Label Studio JSON(L), CoNLL, .spacy, CSV, up to "
+                               f"{limits.UPLOAD.mib():,} MB ({limits.UPLOAD.env}; larger files: use the CLI). For a "
+                               "folder of .txt files per class use the CLI: evaluator import DIR --into ...")
 c1, c2, c3 = st.columns([2, 2, 1])
 fmt = c1.selectbox("Format", ["auto"] + [f.name for f in formats], key="data.format",
                    help="auto: detected from the extension and the first line")

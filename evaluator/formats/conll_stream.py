@@ -20,6 +20,7 @@ from typing import Iterator
 
 import numpy as np
 
+from evaluator import limits
 from evaluator.formats.conll import DOCSTART, split_tag
 
 #: bytes read per block (a block ends at a line end)
@@ -57,7 +58,7 @@ class ConllTags:
     """
 
     def __init__(self, path: Path | str, *, vocab: dict[str, int], encoding: str = "utf-8", tag_column: int = -1,
-                 block_bytes: int = BLOCK_BYTES) -> None:
+                 block_bytes: int | None = None) -> None:
         if encoding.strip().lower() not in _UTF8:
             raise NotStreamable(f"encoding {encoding}")
         if tag_column != -1:
@@ -66,7 +67,7 @@ class ConllTags:
             raise ValueError("vocab must map 'O' to 0")
         self.path = Path(path)
         self.vocab = vocab
-        self.block_bytes = block_bytes
+        self.block_bytes = block_bytes or BLOCK_BYTES
         self.columns: int | None = None
         self.has_docs = False
         self._doc_count = 0
@@ -92,7 +93,9 @@ class ConllTags:
                     break
                 data = tail + data
                 cut = data.rfind(b"\n") + 1
-                if cut == 0:  # no line end yet: a long line, read on
+                if cut == 0:  # no line end yet: a long line, read on (up to the line-length limit)
+                    if len(data) > limits.LINE.bytes():
+                        raise limits.LINE.error(f"line {self._line0 + 1}", None, path=self.path)
                     tail = data
                     continue
                 tail = data[cut:]
