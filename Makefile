@@ -45,7 +45,10 @@ test: install-dev system-deps
 	$(VENV)/bin/pytest -n 2 --dist loadfile -q
 
 bench: install-dev
-	$(PY) bench/bench_metrics.py
+	$(PY) bench/bench_scoring.py --strict
+	$(PY) bench/bench_imports.py
+	$(PY) bench/bench_pages.py
+	$(PY) bench/bench_metrics.py --strict
 	$(PY) bench/bench_training.py
 
 clean:

@@ -6,7 +6,7 @@ from typing import Any, Sequence
 
 import click
 
-from evaluator.cli import emit, json_option, main, unit_option
+from evaluator.cli import emit, json_option, main, progress_bar, unit_option
 from evaluator.formats.base import ReadOptions, parse_label_map
 
 _SCHEMES = ["IOB2", "IOBES", "BILOU", "IOB1", "IOE1", "IOE2"]
@@ -127,8 +127,10 @@ def score(files, conlleval_file, fmt, mode, scheme, encoding, text_column, label
     if len(files) != 2:
         raise click.UsageError("give GOLD and PRED files (or --conlleval FILE).")
     gold_path, pred_path = files
-    rep = score_files(gold_path, pred_path, format=fmt, mode=mode, scheme=scheme, partial=partial,
-                      options=_options(encoding, text_column, label_column, no_header, label_map, lang))
+    with progress_bar("score", quiet=as_json) as progress:
+        rep = score_files(gold_path, pred_path, format=fmt, mode=mode, scheme=scheme, partial=partial,
+                          options=_options(encoding, text_column, label_column, no_header, label_map, lang),
+                          progress=progress)
     emit(rep, as_json, lambda r: _print_report(r, gold_path, pred_path))
 
 
@@ -186,7 +188,8 @@ def compare(gold, pred_a, pred_b, fmt, mode, scheme, encoding, text_column, labe
     """
     from evaluator.scoring.files import compare_files
 
-    res = compare_files(gold, pred_a, pred_b, format=fmt, mode=mode, scheme=scheme, unit=unit,
-                        options=_options(encoding, text_column, label_column, no_header, label_map, lang),
-                        resamples=resamples, seed=seed, metric=metric)
+    with progress_bar("compare", quiet=as_json) as progress:
+        res = compare_files(gold, pred_a, pred_b, format=fmt, mode=mode, scheme=scheme, unit=unit,
+                            options=_options(encoding, text_column, label_column, no_header, label_map, lang),
+                            resamples=resamples, seed=seed, metric=metric, progress=progress)
     emit(res, as_json, lambda r: _print_compare(r, (gold, pred_a, pred_b)))

@@ -69,6 +69,8 @@ class ConllTags:
         self.vocab = vocab
         self.block_bytes = block_bytes or BLOCK_BYTES
         self.columns: int | None = None
+        #: bytes of the file read so far (for progress)
+        self.bytes_read = 0
         self.has_docs = False
         self._doc_count = 0
         self._line0 = 0
@@ -86,6 +88,7 @@ class ConllTags:
             first = True
             while True:
                 data = fh.read(self.block_bytes)
+                self.bytes_read += len(data)
                 if first:
                     data = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
                     first = False

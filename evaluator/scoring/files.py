@@ -159,8 +159,10 @@ def _record_counts(paths: list[Path], fmts: list[Any], *, mode: str, scheme: str
             if str(paths[0]) in str(err) or str(path) in str(err):
                 raise
             raise InputFormatError(f"{paths[0]} vs {path}: {err.message}", hint=err.hint) from None
-        if any("doc" in r.meta for r in g):
-            docs = np.array([r.meta.get("doc", -1) for r in g], dtype=np.int64)
+        if any(r.meta.get("doc") is not None for r in g):  # documents by any name: numbered as they come
+            ids: dict[str, int] = {}
+            docs = np.array([-1 if r.meta.get("doc") is None else ids.setdefault(str(r.meta["doc"]), len(ids))
+                             for r in g], dtype=np.int64)
     return out, docs
 
 
@@ -176,7 +178,6 @@ def _conll_counts(paths: list[Path], *, mode: str, scheme: str | None, options: 
     checks = [_SameWords() for _ in paths[1:]]
     readers = [f.blocks() for f in files]
     live = list(range(len(files)))
-    done = 0
     while live:
         check_cancel(cancel, "Scoring")
         for k in list(live):
@@ -185,7 +186,6 @@ def _conll_counts(paths: list[Path], *, mode: str, scheme: str | None, options: 
             except StopIteration:
                 live.remove(k)
                 continue
-            done += int(data.nbytes) + 2 * len(lengths)
             for j, check in enumerate(checks):
                 if k == 0:
                     check.feed(0, lengths, data)
@@ -193,7 +193,7 @@ def _conll_counts(paths: list[Path], *, mode: str, scheme: str | None, options: 
                     check.feed(1, lengths, data)
         for check in checks:
             check.compare()
-        report_progress(progress, min(done, total), total, "reading the files")
+        report_progress(progress, sum(f.bytes_read for f in files), total, "reading the files")
     gold = files[0]
     if not len(gold.lengths) or any(not len(f.lengths) for f in files[1:]):
         raise NotStreamable("an empty file")

@@ -196,3 +196,40 @@ def test_kernel_on_ids_equals_kernel_on_tags():
     assert via_ids.labels == direct.labels and np.array_equal(via_ids.counts, direct.counts)
     with pytest.raises(ValueError, match="vocab\\[0\\]"):
         ner_counts_ids(["B-PER", "O"], np.array([0]), np.array([0]), np.array([1]))
+
+
+def test_score_and_compare_start_without_heavy_libraries(tmp_path):
+    """`evaluator score` / `compare` on CoNLL files import neither spaCy, SQLAlchemy, pandas nor streamlit
+    (each costs a noticeable part of a second at start-up)."""
+    import subprocess
+    import sys
+
+    g = write_conll(tmp_path / "gold.conll", GOLD * 4, TAGS * 4, docs_every=3)
+    a = write_conll(tmp_path / "a.conll", GOLD * 4, perturb(TAGS * 4, seed=1, rate=0.4), docs_every=3)
+    code = ("import sys; from evaluator.cli import main\n"
+            "for args in (['score', sys.argv[1], sys.argv[2], '--json'],\n"
+            "             ['compare', sys.argv[1], sys.argv[2], sys.argv[1], '--resamples', '50', '--json']):\n"
+            "    main(args, standalone_mode=False)\n"
+            "heavy = {'spacy', 'sqlalchemy', 'pandas', 'streamlit', 'sklearn', 'torch'}\n"
+            "print(sorted({m.split('.')[0] for m in sys.modules} & heavy))")
+    out = subprocess.run([sys.executable, "-c", code, str(g), str(a)], capture_output=True, text=True, check=True)
+    assert out.stdout.strip().splitlines()[-1] == "[]", out.stdout[-500:]
+
+
+def test_records_with_named_documents_are_resampled_by_document(tmp_path):
+    """Prodigy records carrying ``meta.doc`` (any name) are grouped like CoNLL documents."""
+    import json
+
+    def rec(i, spans):
+        text = f"Ada met Bob in Rome number {i} ."
+        return json.dumps({"text": text, "answer": "accept", "meta": {"doc": f"article-{i // 4}"},
+                           "spans": [{"start": s, "end": e, "label": lab} for s, e, lab in spans]})
+
+    gold = [rec(i, [(0, 3, "PER"), (8, 11, "PER"), (15, 19, "LOC")]) for i in range(12)]
+    a = [rec(i, [(0, 3, "PER")] if i % 2 else [(0, 3, "PER"), (15, 19, "LOC")]) for i in range(12)]
+    paths = []
+    for name, rows in (("gold", gold), ("a", a)):
+        paths.append(tmp_path / f"{name}.jsonl")
+        paths[-1].write_text("\n".join(rows) + "\n", encoding="utf-8")
+    res = compare_files(paths[0], paths[1], paths[0], resamples=200)
+    assert res["unit"] == "document" and res["units"] == 3 and res["documents"] == 12
