@@ -165,7 +165,7 @@ def main() -> None:
                 cpus.append(cpu)
             print(f"  {page}: wall {', '.join(f'{t:.2f}' for t in walls)} s, CPU {', '.join(f'{t:.2f}' for t in cpus)}"
                   f" s" + (f"; PROBLEMS: {problems}" if problems else ""), file=sys.stderr)
-            rows.append((page, statistics.median(walls), statistics.median(cpus), problems))
+            rows.append((f"`{page}`", statistics.median(walls), statistics.median(cpus), problems))
         # the Gold sets page computes the leakage report when it opens (until it is computed on request): the
         # rest of that page, with the report replaced by an empty one
         from ui import cache
@@ -177,14 +177,14 @@ def main() -> None:
             walls, cpus = zip(*[first_visit(ws_path, "pages/gold.py")[:2] for _ in range(args.runs)])
         finally:
             cache.leakage = real
-        rows.append(("pages/gold.py` without the leakage report `", statistics.median(walls), statistics.median(cpus),
+        rows.append(("`pages/gold.py` without the leakage report", statistics.median(walls), statistics.median(cpus),
                      []))
     print()
     print(f"| page (first visit; {args.examples:,} examples, {args.gold:,} gold, 2 models) | wall s | CPU s | "
           f"under 2 s |")
     print("|---|---:|---:|---|")
     for page, wall, cpu, problems in rows:
-        print(f"| `{page}` | {wall:.2f} | {cpu:.2f} | {'yes' if wall < 2 else '**no**'}"
+        print(f"| {page} | {wall:.2f} | {cpu:.2f} | {'yes' if wall < 2 else '**no**'}"
               f"{' (errors!)' if problems else ''} |")
     print()
     print(f"Server side (AppTest), median of {args.runs} first visits with empty caches; CPU = the script thread's; "
