@@ -6,7 +6,7 @@ PIP    := $(VENV)/bin/pip
 PORT   ?= 8501
 WORKSPACE ?= data/workspace
 
-.PHONY: run test install install-dev demo bench system-deps clean
+.PHONY: run test test-postgres install install-dev demo bench system-deps clean
 
 $(VENV)/bin/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -44,12 +44,20 @@ system-deps:
 test: install-dev system-deps
 	$(VENV)/bin/pytest -n 2 --dist loadfile -q
 
+# Team mode: the whole suite again with every test workspace in its own database on a throw-away PostgreSQL
+# cluster (tests/pgcluster.py). The browser tests start the app as a separate process on SQLite; they ran above.
+test-postgres: install-dev system-deps
+	$(PY) tests/pgcluster.py -- $(VENV)/bin/pytest -n 2 --dist loadfile -q --ignore=tests/browser
+
 bench: install-dev
 	$(PY) bench/bench_scoring.py --strict
 	$(PY) bench/bench_imports.py
 	$(PY) bench/bench_pages.py
 	$(PY) bench/bench_metrics.py --strict
 	$(PY) bench/bench_training.py
+	$(PY) bench/bench_leakage.py
+	$(PY) bench/bench_ab.py
+	$(PY) bench/bench_active.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -7,6 +7,7 @@ plus its file.
 import streamlit as st
 
 import ui
+from ui import render
 from evaluator.workspace import default_workspace_path
 
 
@@ -15,8 +16,11 @@ PAGES = [
     ("pages/home.py", "Home", "🏠"),
     ("pages/data.py", "Data", "📥"),
     ("pages/gold.py", "Gold sets", "🥇"),
+    ("pages/label.py", "Label", "✍️"),
     ("pages/train.py", "Train", "🏋️"),
     ("pages/evaluate.py", "Evaluate", "📊"),
+    ("pages/report.py", "Report", "📄"),
+    ("pages/ab.py", "A/B", "🆚"),
 ]
 
 st.set_page_config(page_title="evaluator", page_icon="⚖️", layout="wide")
@@ -25,10 +29,18 @@ page = st.navigation([st.Page(file, title=title, icon=icon, default=(i == 0))
                       for i, (file, title, icon) in enumerate(PAGES)])
 
 with st.sidebar:
+    ui.workspace_from_url()
     ui.kept_text_input("Workspace folder", ui.WORKSPACE, default=str(default_workspace_path()),
-                       help="A folder with workspace.db. Default: $EVALUATOR_WORKSPACE or data/workspace.")
+                       help="A folder with workspace.db. Default: $EVALUATOR_WORKSPACE or data/workspace. Kept in "
+                            "the page address (?workspace=...), so a reload or a bookmark opens the same one.")
+    ui.workspace_to_url()
     ws, _ = ui.open_current_workspace()
-    st.caption(f"🟢 {ws.task} workspace · {len(ws.labels)} labels" if ws else "⚪ no workspace in this folder yet")
+    if ws is not None and ws.cleaned:  # leftovers of an interrupted training were removed when it opened
+        from evaluator.housekeeping import describe
+        st.info(describe(ws.cleaned))
+    n_labels = len(ws.labels) if ws else 0
+    st.caption(f"🟢 {ws.task} workspace · {n_labels} label{'' if n_labels == 1 else 's'}" if ws else
+               f"⚪ no workspace at {render.code_md(str(ui.workspace_path().resolve()))} yet")
     ui.kept_text_input("Annotator", ui.ANNOTATOR, placeholder="your name",
                        help="Stored with the annotations and A/B judgements you make in this app.")
 

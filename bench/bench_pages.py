@@ -27,7 +27,9 @@ from _data import ner_rows, perturbed, write_jsonl  # noqa: E402
 from _proc import REPO, machine  # noqa: E402
 
 sys.path.insert(0, str(REPO))
-PAGES = ["pages/home.py", "pages/data.py", "pages/gold.py", "pages/train.py", "pages/evaluate.py"]
+#: every page of app.py's menu, in its order
+PAGES = ["pages/home.py", "pages/data.py", "pages/gold.py", "pages/label.py", "pages/train.py", "pages/evaluate.py",
+         "pages/report.py", "pages/ab.py"]
 
 
 def build(folder: Path, examples: int, gold: int) -> Path:
@@ -166,19 +168,6 @@ def main() -> None:
             print(f"  {page}: wall {', '.join(f'{t:.2f}' for t in walls)} s, CPU {', '.join(f'{t:.2f}' for t in cpus)}"
                   f" s" + (f"; PROBLEMS: {problems}" if problems else ""), file=sys.stderr)
             rows.append((f"`{page}`", statistics.median(walls), statistics.median(cpus), problems))
-        # the Gold sets page computes the leakage report when it opens (until it is computed on request): the
-        # rest of that page, with the report replaced by an empty one
-        from ui import cache
-
-        real = cache.leakage
-        cache.leakage = lambda ws, *, threshold: {"ok": True, "message": "(not computed)", "exact_overlaps": 0,
-                                                  "near_duplicates": 0, "exact": [], "near": []}
-        try:
-            walls, cpus = zip(*[first_visit(ws_path, "pages/gold.py")[:2] for _ in range(args.runs)])
-        finally:
-            cache.leakage = real
-        rows.append(("`pages/gold.py` without the leakage report", statistics.median(walls), statistics.median(cpus),
-                     []))
     print()
     print(f"| page (first visit; {args.examples:,} examples, {args.gold:,} gold, 2 models) | wall s | CPU s | "
           f"under 2 s |")

@@ -66,6 +66,8 @@ examples = sa.Table(
     sa.Column("meta", JSONText),
     sa.Column("import_id", sa.Integer, sa.ForeignKey("imports.id", ondelete="SET NULL")),
     sa.Column("created_at", sa.String(40), nullable=False, default=utcnow),
+    # the leakage guard's second key: letters and digits of the normalized text (030_leakage_keys)
+    sa.Column("loose_hash", sa.String(32), index=True),
 )
 
 annotations = sa.Table(
@@ -78,6 +80,10 @@ annotations = sa.Table(
     sa.Column("label", sa.String(200)),  # category for textcat
     sa.Column("annotator", sa.String(100), nullable=False, default="import"),
     sa.Column("created_at", sa.String(40), nullable=False, default=utcnow),
+    # added by 020_annotation_source: who made the answer (NULL = imported or made before labeling existed)
+    sa.Column("source", sa.String(20)),  # manual | auto | review
+    sa.Column("moved_from", sa.Integer),  # collection the answer moved the example out of (undo moves it back)
+    sa.Column("confidence", sa.Float),  # the model's confidence behind an auto-accepted answer
 )
 
 imports = sa.Table(
@@ -151,6 +157,77 @@ training_examples = sa.Table(
     sa.Column("model_id", sa.Integer, sa.ForeignKey("models.id", ondelete="CASCADE"), primary_key=True),
     sa.Column("example_id", sa.Integer, sa.ForeignKey("examples.id", ondelete="CASCADE"), primary_key=True),
     sa.Index("ix_training_examples_example", "example_id"),
+)
+
+# Blind A/B preference sessions (evaluator/ab.py). A session draws the examples of one target in a seeded order
+# (ab_items, one row per example, prepared in small batches: predicted, compared, sides assigned); ab_judgments
+# holds one row per (item, annotator): written when the item is served (choice NULL: waiting for an answer) and
+# filled by the judgment.
+ab_sessions = sa.Table(
+    "ab_sessions", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("owner", sa.String(100), nullable=False),
+    sa.Column("task", sa.String(10), nullable=False),
+    sa.Column("source", sa.String(200), nullable=False),  # pool | round:N | gold:NAME@V
+    sa.Column("collection_id", sa.Integer, sa.ForeignKey("collections.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("gold_hash", sa.String(64)),
+    sa.Column("models", JSONText, nullable=False),  # [{"name", "id", "artifact_hash"}, ...] in the order given
+    sa.Column("blind", JSONText, nullable=False),  # letter per model (random, not seeded), shown until revealed
+    sa.Column("settings", JSONText, nullable=False),  # seed, overlap, judges, max_items, alpha, ...
+    sa.Column("size", sa.Integer, nullable=False),  # examples drawn
+    sa.Column("created_at", sa.String(40), nullable=False, default=utcnow),
+)
+
+ab_items = sa.Table(
+    "ab_items", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("session_id", sa.Integer, sa.ForeignKey("ab_sessions.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("token", sa.String(40), nullable=False),  # the opaque item id given out
+    sa.Column("position", sa.Integer, nullable=False),
+    sa.Column("example_id", sa.Integer, sa.ForeignKey("examples.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("needed", sa.Integer, nullable=False),  # annotators wanted: 1, or more for shared items
+    sa.Column("coin", sa.Integer, nullable=False),  # 1: the pair's first system goes left
+    sa.Column("state", sa.String(10), nullable=False),  # new | busy | ready | partial | full | skipped
+    sa.Column("state_at", sa.String(60)),
+    sa.Column("claims", sa.Integer, nullable=False, default=0),
+    sa.Column("left_model", sa.Integer),  # index into the session's models
+    sa.Column("right_model", sa.Integer),
+    sa.Column("left_output", JSONText),
+    sa.Column("right_output", JSONText),
+    sa.Column("left_f1", sa.Float),  # per-document F1 against gold (gold sources only)
+    sa.Column("right_f1", sa.Float),
+    sa.UniqueConstraint("token", name="uq_ab_item_token"),
+    sa.Index("ix_ab_items_next", "session_id", "state", "position"),
+)
+
+ab_judgments = sa.Table(
+    "ab_judgments", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("session_id", sa.Integer, sa.ForeignKey("ab_sessions.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("item_id", sa.Integer, sa.ForeignKey("ab_items.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("annotator", sa.String(100), nullable=False),
+    sa.Column("choice", sa.String(10)),  # left | right | tie | neither; NULL while waiting
+    sa.Column("comment", sa.Text),
+    sa.Column("seq", sa.Integer),  # order of judgments within the session
+    sa.Column("served_at", sa.String(40), nullable=False),
+    sa.Column("judged_at", sa.String(40)),
+    sa.UniqueConstraint("item_id", "annotator", name="uq_ab_judgment"),
+    sa.Index("ix_ab_judgments_annotator", "session_id", "annotator"),
+)
+
+# added by 021_confidences: a model's confidence per example (active learning), cached per model artifact
+confidences = sa.Table(
+    "confidences", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("model_id", sa.Integer, sa.ForeignKey("models.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("example_id", sa.Integer, sa.ForeignKey("examples.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("artifact_hash", sa.String(64), nullable=False),
+    # confidence under each uncertainty measure, in [0, 1], higher = surer (see evaluator.active)
+    sa.Column("least_confident", sa.Float, nullable=False),
+    sa.Column("margin", sa.Float, nullable=False),
+    sa.Column("entropy", sa.Float, nullable=False),
+    sa.Column("created_at", sa.String(40), nullable=False, default=utcnow),
+    sa.UniqueConstraint("model_id", "example_id", name="uq_confidence"),
 )
 
 # A counter per collection, per model and for the settings, bumped by database triggers on every write to the
@@ -325,6 +402,90 @@ def _m003_training_examples(conn: Connection) -> None:
              sa.Index("ix_training_examples_example", "example_id")).create(conn)
 
 
+def _m010_ab_sessions(conn: Connection) -> None:
+    """The three A/B tables: sessions, their items (one per drawn example) and judgments (one per item and
+    annotator)."""
+    m = sa.MetaData()
+    t, n = sa.Text, sa.Integer
+    sa.Table("collections", m, sa.Column("id", n, primary_key=True))
+    sa.Table("examples", m, sa.Column("id", n, primary_key=True))
+
+    def fk(table: str) -> sa.ForeignKey:
+        return sa.ForeignKey(f"{table}.id", ondelete="CASCADE")
+
+    sessions = sa.Table(
+        "ab_sessions", m, sa.Column("id", n, primary_key=True), sa.Column("owner", sa.String(100), nullable=False),
+        sa.Column("task", sa.String(10), nullable=False), sa.Column("source", sa.String(200), nullable=False),
+        sa.Column("collection_id", n, fk("collections"), nullable=False), sa.Column("gold_hash", sa.String(64)),
+        sa.Column("models", t, nullable=False), sa.Column("blind", t, nullable=False),
+        sa.Column("settings", t, nullable=False), sa.Column("size", n, nullable=False),
+        sa.Column("created_at", sa.String(40), nullable=False))
+    items = sa.Table(
+        "ab_items", m, sa.Column("id", n, primary_key=True), sa.Column("session_id", n, fk("ab_sessions"), nullable=False),
+        sa.Column("token", sa.String(40), nullable=False), sa.Column("position", n, nullable=False),
+        sa.Column("example_id", n, fk("examples"), nullable=False), sa.Column("needed", n, nullable=False),
+        sa.Column("coin", n, nullable=False), sa.Column("state", sa.String(10), nullable=False),
+        sa.Column("state_at", sa.String(60)), sa.Column("claims", n, nullable=False),
+        *[sa.Column(f"{side}_model", n) for side in ("left", "right")],
+        *[sa.Column(f"{side}_output", t) for side in ("left", "right")],
+        *[sa.Column(f"{side}_f1", sa.Float) for side in ("left", "right")],
+        sa.UniqueConstraint("token", name="uq_ab_item_token"),
+        sa.Index("ix_ab_items_next", "session_id", "state", "position"))
+    judgments = sa.Table(
+        "ab_judgments", m, sa.Column("id", n, primary_key=True),
+        sa.Column("session_id", n, fk("ab_sessions"), nullable=False),
+        sa.Column("item_id", n, fk("ab_items"), nullable=False), sa.Column("annotator", sa.String(100), nullable=False),
+        sa.Column("choice", sa.String(10)), sa.Column("comment", t), sa.Column("seq", n),
+        sa.Column("served_at", sa.String(40), nullable=False), sa.Column("judged_at", sa.String(40)),
+        sa.UniqueConstraint("item_id", "annotator", name="uq_ab_judgment"),
+        sa.Index("ix_ab_judgments_annotator", "session_id", "annotator"))
+    m.create_all(conn, tables=[sessions, items, judgments])
+
+
+def _m020_annotation_source(conn: Connection) -> None:
+    """annotations.source (manual | auto | review), .moved_from (collection id) and .confidence (float)."""
+    for name, ddl in (("source", "VARCHAR(20)"), ("moved_from", "INTEGER"), ("confidence", "FLOAT")):
+        conn.execute(sa.text(f"ALTER TABLE annotations ADD COLUMN {name} {ddl}"))
+
+
+def _m021_confidences(conn: Connection) -> None:
+    """The confidences table, defined here as it shipped (later changes are new steps)."""
+    md = sa.MetaData()
+    sa.Table("models", md, sa.Column("id", sa.Integer, primary_key=True))
+    sa.Table("examples", md, sa.Column("id", sa.Integer, primary_key=True))
+    table = sa.Table(
+        "confidences", md,
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("model_id", sa.Integer, sa.ForeignKey("models.id", ondelete="CASCADE"), nullable=False),
+        sa.Column("example_id", sa.Integer, sa.ForeignKey("examples.id", ondelete="CASCADE"), nullable=False),
+        sa.Column("artifact_hash", sa.String(64), nullable=False),
+        sa.Column("least_confident", sa.Float, nullable=False),
+        sa.Column("margin", sa.Float, nullable=False),
+        sa.Column("entropy", sa.Float, nullable=False),
+        sa.Column("created_at", sa.String(40), nullable=False),
+        sa.UniqueConstraint("model_id", "example_id", name="uq_confidence"),
+    )
+    table.create(conn)
+
+
+def _m030_leakage_keys(conn: Connection) -> None:
+    """Leakage guard keys that Unicode cannot fool: ``examples.loose_hash`` (letters and digits only) and both
+    keys recomputed with NFKC, format characters dropped and confusables folded (:func:`records.guard_keys`)."""
+    from evaluator.records import guard_keys
+
+    conn.execute(sa.text("ALTER TABLE examples ADD COLUMN loose_hash VARCHAR(32)"))
+    conn.execute(sa.text("CREATE INDEX ix_examples_loose_hash ON examples (loose_hash)"))
+    last = 0
+    while True:
+        rows = conn.execute(sa.text("SELECT id, text FROM examples WHERE id > :last ORDER BY id LIMIT 5000"),
+                            {"last": last}).all()
+        if not rows:
+            break
+        conn.execute(sa.text("UPDATE examples SET input_hash = :h, loose_hash = :l WHERE id = :id"),
+                     [{"id": i, "h": h, "l": l} for i, (h, l) in ((i, guard_keys(t)) for i, t in rows)])
+        last = rows[-1][0]
+
+
 def _m040_content_versions(conn: Connection) -> None:
     """The ``content_versions`` table and the triggers that bump it (SQLite: per row; PostgreSQL: per statement
     over its transition tables). Other databases get the table without triggers (nothing is cached there)."""
@@ -370,6 +531,10 @@ MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
     ("001_initial", _m001_initial),
     ("002_results", _m002_results),
     ("003_training_examples", _m003_training_examples),
+    ("010_ab_sessions", _m010_ab_sessions),
+    ("020_annotation_source", _m020_annotation_source),
+    ("021_confidences", _m021_confidences),
+    ("030_leakage_keys", _m030_leakage_keys),
     ("040_content_versions", _m040_content_versions),
 ]
 
@@ -441,7 +606,13 @@ def upsert(conn: Connection, table: sa.Table, values: dict[str, Any], *, keys: t
 def migrate(engine: Engine) -> list[str]:
     """Apply pending migrations in order; return the names applied."""
     applied: list[str] = []
+    with engine.connect() as conn:  # the usual case, up to date, reads without waiting for a writer
+        if sa.inspect(conn).has_table("schema_migrations"):
+            done = {r[0] for r in conn.execute(sa.select(schema_migrations.c.name))}
+            if done == {name for name, _ in MIGRATIONS}:
+                return applied
     with engine.begin() as conn:
+        lock_for_writing(conn)  # two processes opening a new workspace at once: the second waits, then sees it
         schema_migrations.create(conn, checkfirst=True)
         done = {r[0] for r in conn.execute(sa.select(schema_migrations.c.name))}
         unknown = sorted(done - {name for name, _ in MIGRATIONS})

@@ -3,7 +3,7 @@
 ``build_demo(path)`` makes an NER workspace (PERSON, ORG, LOCATION, PRODUCT) with a frozen gold set
 ``gold:demo-test`` (80 sentences), three annotation rounds (20, 50 and 80 sentences: 20/70/150 cumulative) and a
 pool of 150 unlabeled sentences. ``build_demo(path, task="textcat")`` makes a news-category workspace
-(business, politics, sport, tech) with a 100-text gold set and rounds of 20/50/80.
+(business, politics, sport, tech) with a 100-text gold set, rounds of 20/50/80 and a pool of 150 unlabeled texts.
 
 Calling it again adds nothing: rounds and the pool are de-duplicated by file hash by the importer, and the gold
 set is imported only when it does not exist yet.
@@ -38,7 +38,7 @@ DEMOS: dict[str, dict] = {
         "format": "csv",
         "gold": "news_gold.csv",
         "rounds": ["news_round1.csv", "news_round2.csv", "news_round3.csv"],
-        "pool": None,
+        "pool": "news_pool.csv",
     },
 }
 

@@ -10,14 +10,16 @@ from __future__ import annotations
 import random
 from collections import Counter, defaultdict
 
-import numpy as np
 import sqlalchemy as sa
 
 from evaluator import db
-from evaluator.errors import AlreadyExistsError, ConfigError, IntegrityError, NotFoundError
+from evaluator.errors import AlreadyExistsError, ConfigError, NotFoundError
+from evaluator.progress import Progress, part, report
 from evaluator.records import Record
-from evaluator.store import (Target, assert_writable, check_gold_name, collection_counts, collection_row, content_hash,
-                             get_collection, records_for)
+from evaluator.records import guard_keys
+from evaluator.store import (Target, auto_accepted_ids, check_frozen_content, check_gold_name,
+                             collection_counts, collection_row, content_hash, get_collection, is_frozen, overlapping,
+                             records_for)
 from evaluator.workspace import Workspace
 
 
@@ -28,7 +30,7 @@ def list_gold(ws: Workspace) -> list[dict]:
     with ws.engine.connect() as conn:
         for row in conn.execute(sa.select(c).where(c.c.kind == "gold").order_by(c.c.name, c.c.version)).mappings():
             n, answers, _ = collection_counts(conn, row["id"], ws.task)
-            out.append({"name": row["name"], "version": row["version"], "frozen": bool(row["frozen_at"]),
+            out.append({"name": row["name"], "version": row["version"], "frozen": is_frozen(row),
                         "frozen_at": row["frozen_at"], "content_hash": row["content_hash"],
                         "examples": n, "accepted": answers.get("accept", 0),
                         "created_at": row["created_at"], "note": row["note"]})
@@ -44,10 +46,17 @@ def _row(conn, name: str, version: int | None):
 
 
 def freeze(ws: Workspace, name: str, *, version: int | None = None) -> dict:
-    """Freeze the latest (or given) version: store its content hash; later writes fail."""
+    """Freeze the latest (or given) version: store its content hash; later writes fail.
+
+    Takes the workspace write lock first (:func:`evaluator.db.lock_for_writing`), as imports do, so an import
+    into the set either commits before the hash is computed or sees the set frozen and writes nothing.
+    """
     with ws.engine.begin() as conn:
+        db.lock_for_writing(conn)
         row = _row(conn, name, version)
-        if row["frozen_at"]:
+        if is_frozen(row):
+            recs = records_for(conn, row["id"], answers=None)
+            check_frozen_content(row, recs, doing="freeze it again")
             return {"name": name, "version": row["version"], "content_hash": row["content_hash"],
                     "frozen_at": row["frozen_at"], "already_frozen": True}
         recs = records_for(conn, row["id"], answers=None)
@@ -62,19 +71,13 @@ def freeze(ws: Workspace, name: str, *, version: int | None = None) -> dict:
 
 
 def verify(ws: Workspace, name: str, *, version: int | None = None) -> dict:
-    """Recompute the content hash of a frozen version; raise IntegrityError on a mismatch."""
+    """Recompute the content hash of a frozen version (one with a stored hash); raise IntegrityError on a
+    mismatch."""
     with ws.engine.connect() as conn:
         row = _row(conn, name, version)
         recs = records_for(conn, row["id"], answers=None)
-    actual = content_hash(recs)
-    if not row["frozen_at"]:
-        return {"name": name, "version": row["version"], "frozen": False, "content_hash": actual, "ok": True}
-    if actual != row["content_hash"]:
-        raise IntegrityError(
-            f"gold:{name} version {row['version']} was changed after it was frozen "
-            f"(stored hash {row['content_hash'][:12]}, actual {actual[:12]}).",
-            hint="scores on it are not comparable; restore the database from a backup or create a new version")
-    return {"name": name, "version": row["version"], "frozen": True, "content_hash": actual, "ok": True}
+    actual = check_frozen_content(row, recs, doing="use it")
+    return {"name": name, "version": row["version"], "frozen": is_frozen(row), "content_hash": actual, "ok": True}
 
 
 def gold_records(ws: Workspace, name: str, *, version: int | None = None) -> tuple[dict, list[Record]]:
@@ -86,13 +89,7 @@ def gold_records(ws: Workspace, name: str, *, version: int | None = None) -> tup
     with ws.engine.connect() as conn:
         row = dict(_row(conn, name, version))
         every = records_for(conn, row["id"], answers=None)
-    actual = content_hash(every)
-    if row["frozen_at"] and actual != row["content_hash"]:
-        raise IntegrityError(
-            f"gold:{name} version {row['version']} does not match its frozen content hash "
-            f"(stored {row['content_hash'][:12]}, actual {actual[:12]}).",
-            hint="do not evaluate on it; restore it or create a new version")
-    row["gold_hash"] = actual
+    row["gold_hash"] = check_frozen_content(row, every, doing="evaluate on it")
     return row, [r for r in every if r.answer == "accept"]
 
 
@@ -100,15 +97,17 @@ def new_version(ws: Workspace, name: str, *, note: str | None = None) -> dict:
     """Copy the latest version of a gold set (examples and latest annotations) into version N+1, open for edits."""
     e, a = db.examples, db.annotations
     with ws.engine.begin() as conn:
+        db.lock_for_writing(conn)
         row = _row(conn, name, None)
         recs = records_for(conn, row["id"], answers=None)
+        check_frozen_content(row, recs, doing="copy it into a new version")
         version = row["version"] + 1
         cid = conn.execute(db.collections.insert().values(kind="gold", name=name, version=version, note=note,
                                                           created_at=db.utcnow())).inserted_primary_key[0]
         now = db.utcnow()
         for i, r in enumerate(recs):
             ex_id = conn.execute(e.insert().values(
-                collection_id=cid, position=i, text=r.text, input_hash=r.input_hash,
+                collection_id=cid, position=i, text=r.text, input_hash=r.input_hash, loose_hash=r.loose_hash,
                 tokens=[[t.start, t.end] for t in r.tokens] if r.tokens is not None else None,
                 meta=r.meta or None, created_at=now)).inserted_primary_key[0]
             if r.answer in ("accept", "reject", "ignore"):
@@ -139,7 +138,12 @@ def split(ws: Workspace, *, source: str, fraction: float, seed: int, name: str) 
         src = get_collection(ws, source, conn=conn)
         if src["kind"] == "gold":
             raise ConfigError("Split from a round or the pool, not from a gold set.", hint="--from round:1")
-        recs = records_for(conn, src["id"])
+        every = records_for(conn, src["id"])
+        # auto-accepted answers (a model's, above a confidence threshold) never become gold: they stay in the
+        # round, and so does every other copy of their text (a copy in gold would be a leak)
+        auto = auto_accepted_ids(conn, [r.id for r in every])
+        auto_texts = {r.input_hash for r in every if r.id in auto}
+        recs = [r for r in every if r.input_hash not in auto_texts]
         if len(recs) < 2:
             raise ConfigError(f"{source} has {len(recs)} accepted example(s); too few to split.",
                               hint="label more examples first")
@@ -156,15 +160,15 @@ def split(ws: Workspace, *, source: str, fraction: float, seed: int, name: str) 
         if not chosen:
             raise ConfigError("The split selected no examples.", hint="use a larger --fraction")
         # every copy of a chosen text goes to gold, so no duplicate stays behind in training
-        hashes = {r.input_hash for r in chosen}
-        move_ids = [r.id for r in recs if r.input_hash in hashes]
+        hashes = {k for r in chosen for k in guard_keys(r.text)}
+        move_ids = [r.id for r in overlapping(recs, hashes)]
         cid = conn.execute(db.collections.insert().values(
             kind="gold", name=name, version=1, created_at=db.utcnow(),
             note=f"split from {source}: fraction {fraction}, seed {seed}")).inserted_primary_key[0]
         conn.execute(db.examples.update().where(db.examples.c.id.in_(move_ids)).values(collection_id=cid))
     per = Counter(_stratum(r, task) for r in recs if r.id in set(move_ids))
     out = {"name": name, "version": 1, "from": source, "fraction": fraction, "seed": seed,
-           "examples": len(move_ids), "per_stratum": dict(sorted(per.items())),
+           "examples": len(move_ids), "per_stratum": dict(sorted(per.items())), "auto_accepted_kept": len(auto),
            "trained_on_it": _models_trained_on(ws, src)}
     if out["trained_on_it"]:
         shown = ", ".join(out["trained_on_it"][:5]) + (" ..." if len(out["trained_on_it"]) > 5 else "")
@@ -185,10 +189,12 @@ def _models_trained_on(ws: Workspace, src) -> list[str]:
     return [name for name, cfg in rows if k in ((cfg or {}).get("rounds") or [])]
 
 
-def leakage_report(ws: Workspace, *, threshold: float = 0.9, ngram: int = 3, limit: int = 200) -> dict:
-    """Exact overlaps (same normalized text) and near-duplicates (character n-gram Jaccard >= threshold)
-    between gold sets and training rounds / the pool."""
-    from sklearn.feature_extraction.text import CountVectorizer
+def leakage_report(ws: Workspace, *, threshold: float = 0.9, ngram: int = 3, limit: int = 200,
+                   progress: Progress | None = None, cancel=None) -> dict:
+    """Exact overlaps (the same text by either leakage-guard key: normalized text, or its letters and digits)
+    and near-duplicates (character n-gram Jaccard >= threshold, :func:`evaluator.neardup.near_duplicates`)
+    between gold sets and training rounds / the pool. Time and memory grow linearly with the workspace."""
+    from evaluator.neardup import near_duplicates, search_settings
 
     if not 0 < threshold <= 1:
         raise ConfigError(f"--threshold must be a Jaccard similarity above 0 and at most 1, got {threshold}.",
@@ -196,42 +202,41 @@ def leakage_report(ws: Workspace, *, threshold: float = 0.9, ngram: int = 3, lim
     if ngram < 1:
         raise ConfigError(f"The n-gram size must be at least 1, got {ngram}.", hint="the default is 3")
     e, c = db.examples, db.collections
+    report(progress, 0, 1, "reading texts")
     with ws.engine.connect() as conn:
-        rows = conn.execute(sa.select(e.c.id, e.c.text, e.c.input_hash, c.c.kind, c.c.name, c.c.version)
-                            .join(c, c.c.id == e.c.collection_id)).all()
+        rows = conn.execute(sa.select(e.c.id, e.c.text, e.c.input_hash, e.c.loose_hash, c.c.kind, c.c.name,
+                                      c.c.version).join(c, c.c.id == e.c.collection_id).order_by(e.c.id)).all()
     gold = [r for r in rows if r.kind == "gold"]
     other = [r for r in rows if r.kind != "gold"]
-    where = lambda r: "pool" if r.kind == "pool" else f"round:{r.name}" if r.kind == "round" else f"gold:{r.name}@{r.version}"
-    by_hash = defaultdict(list)
+    by_key: dict[str, list] = defaultdict(list)
     for r in other:
-        by_hash[r.input_hash].append(r)
-    exact = []
+        by_key[r.input_hash].append(r)
+        if r.loose_hash and r.loose_hash != r.input_hash:
+            by_key[r.loose_hash].append(r)
+    exact, same = [], set()
     for g in gold:
-        for o in by_hash.get(g.input_hash, []):
-            exact.append({"gold": where(g), "other": where(o), "text": g.text[:120]})
-    near = []
-    if gold and other:
-        from evaluator.records import normalize_text
-        vec = CountVectorizer(analyzer="char", ngram_range=(ngram, ngram), binary=True, lowercase=False,
-                              preprocessor=normalize_text, dtype=np.int32)
-        vec.fit([r.text for r in gold] + [r.text for r in other])
-        G = vec.transform([r.text for r in gold])
-        O = vec.transform([r.text for r in other])
-        gs = np.asarray(G.sum(axis=1)).ravel()
-        os_ = np.asarray(O.sum(axis=1)).ravel()
-        step = 2000
-        for k in range(0, G.shape[0], step):
-            inter = (G[k:k + step] @ O.T).tocoo()
-            union = gs[k + inter.row] + os_[inter.col] - inter.data
-            jac = np.where(union > 0, inter.data / np.maximum(union, 1), 0.0)
-            for i, j, s in zip(inter.row[jac >= threshold], inter.col[jac >= threshold], jac[jac >= threshold]):
-                g, o = gold[k + i], other[j]
-                if g.input_hash == o.input_hash:
-                    continue
-                near.append({"gold": where(g), "other": where(o), "similarity": round(float(s), 4),
-                             "gold_text": g.text[:120], "other_text": o.text[:120]})
-    near.sort(key=lambda x: -x["similarity"])
+        seen = set()
+        for key in (g.input_hash, g.loose_hash):
+            for o in by_key.get(key, []) if key else []:
+                if o.id not in seen:
+                    seen.add(o.id)
+                    same.add((g.id, o.id))
+                    exact.append({"gold": _where(g), "other": _where(o), "text": g.text[:120],
+                                  "other_text": o.text[:120]})
+    pairs = near_duplicates([g.text for g in gold], [o.text for o in other], threshold=threshold, ngram=ngram,
+                            progress=part(progress, start=0.05, size=0.95, total=1), cancel=cancel)
+    near = [{"gold": _where(gold[p.left]), "other": _where(other[p.right]), "similarity": round(p.similarity, 4),
+             "gold_text": gold[p.left].text[:120], "other_text": other[p.right].text[:120]}
+            for p in pairs if (gold[p.left].id, other[p.right].id) not in same]
+    report(progress, 1, 1, "")
     return {"exact_overlaps": len(exact), "near_duplicates": len(near), "threshold": threshold, "ngram": ngram,
-            "exact": exact[:limit], "near": near[:limit],
+            "search": search_settings(threshold, len(gold) * len(other)), "gold_examples": len(gold),
+            "other_examples": len(other), "exact": exact[:limit], "near": near[:limit],
             "ok": not exact, "message": ("no gold text appears in training data or the pool" if not exact else
                                           f"{len(exact)} gold example(s) also appear outside gold")}
+
+
+def _where(r) -> str:
+    if r.kind == "pool":
+        return "pool"
+    return f"round:{r.name}" if r.kind == "round" else f"gold:{r.name}@{r.version}"

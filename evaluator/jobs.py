@@ -17,6 +17,7 @@ a bug.
 """
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 import time
@@ -222,6 +223,22 @@ def wait_job(job_id: str, timeout: float | None = None) -> Job:
     return job
 
 
+def in_own_process(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """``fn`` to be run by a job in a fresh Python process (:func:`evaluator.isolated.run_isolated`), its progress
+    and cancel relayed: ``start_job("train", in_own_process(train_round), ws, 3)``.
+
+    Training draws from the process-wide random states (spaCy shuffles batches with ``random``, thinc's dropout
+    uses ``numpy.random``), and so do the app server's other threads (the websocket keep-alive pings call
+    ``random.getrandbits``): in a thread of the server the same round, seed and data gave a different model than
+    ``evaluator train``. In a process of its own the job trains exactly the CLI's model (same artifact hash).
+    ``fn`` must be a module-level function; its arguments (a workspace pickles as its folder and URL) and result
+    must pickle.
+    """
+    from evaluator.isolated import run_isolated
+
+    return functools.partial(run_isolated, fn)
+
+
 def forget_job(job_id: str) -> bool:
     """Remove a finished job from the registry (running jobs stay). True when removed."""
     with _LOCK:
@@ -232,5 +249,5 @@ def forget_job(job_id: str) -> bool:
         return True
 
 
-__all__ = ["Job", "LOG_EVERY", "LOG_LINES", "MAX_JOBS", "STATES", "cancel_job", "forget_job", "get_job", "list_jobs",
-           "start_job", "wait_job"]
+__all__ = ["Job", "LOG_EVERY", "LOG_LINES", "MAX_JOBS", "STATES", "cancel_job", "forget_job", "get_job",
+           "in_own_process", "list_jobs", "start_job", "wait_job"]

@@ -17,6 +17,7 @@ round, computed from the rounds whenever it is asked for, never from creation or
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -31,7 +32,8 @@ from sqlalchemy.engine import Connection
 from evaluator import db
 from evaluator.errors import AlreadyExistsError, ConfigError, IntegrityError, NotFoundError
 from evaluator.progress import Progress, check_cancel, part, report
-from evaluator.training.base import Predictor, artifact_hash, get_trainer, trainer_for, verify_artifact
+from evaluator.training.base import (Predictor, artifact_hash, get_trainer, trainer_for, training_hash,
+                                    verify_artifact)
 from evaluator.workspace import Workspace
 
 KINDS = ("trained", "spacy-dir", "predictions")
@@ -91,6 +93,21 @@ def _rel(ws: Workspace, path: Path) -> str:
 
 def _tmp_dir(ws: Workspace) -> Path:
     return Path(tempfile.mkdtemp(prefix=".tmp-", dir=ws.models_dir))
+
+
+@contextlib.contextmanager
+def _scratch(ws: Workspace):
+    """A temporary folder in ``models/`` for an artifact being made, removed afterwards; meanwhile the workspace's
+    training guard is held, so another process opening the workspace does not take it for a leftover of an
+    interrupted training (:mod:`evaluator.housekeeping`)."""
+    from evaluator.housekeeping import training_guard
+
+    with training_guard(ws):
+        tmp = _tmp_dir(ws)
+        try:
+            yield tmp
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
 
 
 def _final_dir(ws: Workspace, name: str) -> Path:
@@ -165,17 +182,19 @@ def _parents(rows: list) -> dict[int, int | None]:
             out[r["id"]] = None
             continue
         top = max(p["round"] for p in same)
-        out[r["id"]] = max((p for p in same if p["round"] == top), key=lambda p: (p["created_at"] or "", p["id"]))["id"]
+        # the run of the same seed when there is one, else the newest run of that round
+        out[r["id"]] = max((p for p in same if p["round"] == top),
+                           key=lambda p: (p["seed"] == r["seed"], p["created_at"] or "", p["id"]))["id"]
     return out
 
 
 def _gold_overlap(conn: Connection, model_ids: list[int] | None = None) -> dict[int, dict[str, int]]:
     """model id -> {gold set name: examples} for trained models whose training examples share a text with a gold
-    set now (a gold set made after the model was trained, e.g. split off its round)."""
+    set now (a gold set made after the model was trained, e.g. split off its round), by either leakage-guard key."""
     te, e, g, c = db.training_examples, db.examples, db.examples.alias("g"), db.collections
     q = (sa.select(te.c.model_id, c.c.name, sa.func.count(sa.distinct(g.c.id)))
          .select_from(te.join(e, e.c.id == te.c.example_id)
-                      .join(g, g.c.input_hash == e.c.input_hash)
+                      .join(g, sa.or_(g.c.input_hash == e.c.input_hash, g.c.loose_hash == e.c.loose_hash))
                       .join(c, sa.and_(c.c.id == g.c.collection_id, c.c.kind == "gold")))
          .group_by(te.c.model_id, c.c.name))
     if model_ids is not None:
@@ -241,8 +260,7 @@ def train_round(ws: Workspace, round: int, *, trainer: str | None = None, seed: 
     report(progress, 0, None, f"reading the accepted annotations of round{'s 1..' if cumulative else ' '}{round}")
     records = training_records(ws, round=round, cumulative=cumulative)  # leakage guard raises here
     rounds = sorted({int(r.meta.get("_round", round)) for r in records})
-    tmp = _tmp_dir(ws)
-    try:
+    with _scratch(ws) as tmp:
         art = tmp / "artifact"
         result = tr.train(records, labels=ws.labels or None, lang=ws.lang, config=config, seed=seed,
                           out_dir=art, progress=progress, cancel=cancel)
@@ -261,14 +279,14 @@ def train_round(ws: Workspace, round: int, *, trainer: str | None = None, seed: 
         mid = _commit_artifact(ws, art, name, {
             "kind": "trained", "trainer": trainer, "round": round, "parent_id": None,
             "artifact_hash": result.artifact_hash,
-            "config": {"cumulative": cumulative, "rounds": rounds, "overrides": config or {}, "trainer": result.config,
+            "config": {"cumulative": cumulative, "rounds": rounds, "overrides": config or {},
+                       "data_hash": training_hash(records), "trainer": result.config,
+                       "auto_accepted": sum(1 for r in records if r.meta.get("_auto")),
                        "labels": result.labels, "lang": result.lang, "dev_score": result.dev_score,
                        "steps": result.steps, "warnings": result.warnings[:50]},
             "train_hash": result.train_hash, "train_counts": result.counts, "versions": result.versions,
             "seed": seed, "seconds": result.seconds,
         }, check=still_no_leak, after=remember_examples)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
     out = _get(ws, mid)
     out["warnings"] = result.warnings
     report(progress, 1, 1, f"saved model {name}: {result.counts['examples']} examples, {result.seconds:.1f} s")
@@ -324,6 +342,9 @@ def train_runs(ws: Workspace, round: int, *, seeds: Sequence[int] = (0,), traine
         raise ConfigError("No seeds to train.", hint="e.g. --seeds 3 (seeds 0, 1, 2) or --seeds 0,1,2")
     tr = trainer_for(ws.task, trainer)
     base = check_name(name or (f"round-{round}-{tr.name}" if cumulative else f"round-{round}-only-{tr.name}"))
+    from evaluator.store import training_records
+
+    current = training_hash(training_records(ws, round=round, cumulative=cumulative))
     by_seed: dict[int, dict[str, Any]] = {}
     trained: list[str] = []
     deterministic = False
@@ -334,7 +355,14 @@ def train_runs(ws: Workspace, round: int, *, seeds: Sequence[int] = (0,), traine
                     and bool((m["config"] or {}).get("cumulative", True)) == cumulative
                     and _config_key((m["config"] or {}).get("overrides")) == _config_key(config)]
         if existing:
-            by_seed[seed] = existing[0]
+            old = existing[0]
+            if (old["config"] or {}).get("data_hash") not in (None, current):
+                raise AlreadyExistsError(
+                    f"Run {old['name']} (seed {seed}) was trained on an earlier state of round"
+                    f"{'s 1..' if cumulative else ' '}{round}; its training data has changed since.",
+                    hint=f"delete the old runs (evaluator model delete {old['name']} --yes, and its other seeds) "
+                         "and train again, or pass another --name")
+            by_seed[seed] = old
             continue
         report(progress, i, len(seeds), f"run {i + 1}/{len(seeds)}: seed {seed}")
         model = train_round(ws, round, trainer=tr.name, seed=seed, cumulative=cumulative, config=config,
@@ -388,8 +416,7 @@ def add_model(ws: Workspace, path: str | Path, *, name: str, format: str | None 
         if _exists(conn, name):
             raise AlreadyExistsError(f"A model named {name!r} already exists.",
                                      hint=f"choose another --name, e.g. {free_name(ws, name)}")
-    tmp = _tmp_dir(ws)
-    try:
+    with _scratch(ws) as tmp:
         art = tmp / "artifact"
         art.mkdir()
         if src.is_dir() and (src / "config.cfg").is_file():
@@ -415,8 +442,6 @@ def add_model(ws: Workspace, path: str | Path, *, name: str, format: str | None 
                                            "records": len(pred)}
         digest = artifact_hash(art)
         mid = _commit_artifact(ws, art, name, {"kind": kind, "artifact_hash": digest, "config": config})
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
     return _get(ws, mid)
 
 

@@ -75,16 +75,19 @@ def predict(ws: Workspace, model: str, target: str, *, example_ids: Sequence[int
     Stored predictions that pass their checksum are reused; rows that fail it are recomputed. Returns
     ``{"model", "target", "examples", "computed", "reused", "recomputed", "seconds"}``.
     """
-    from evaluator.store import load_records
+    from evaluator.store import get_collection, load_records, records_by_ids
 
     started = time.perf_counter()
     with ws.engine.connect() as conn:
         row = model_row(conn, model)
     mid, artifact = row["id"], row["artifact_hash"]
-    records = load_records(ws, target, answers=None)
-    if example_ids is not None:
+    if example_ids is None:
+        records = load_records(ws, target, answers=None)
+    else:  # only those examples: a few of a large pool without loading the rest
         wanted = set(example_ids)
-        records = [r for r in records if r.id in wanted]
+        with ws.engine.connect() as conn:
+            cid = get_collection(ws, target, conn=conn)["id"]
+            records = records_by_ids(conn, list(dict.fromkeys(example_ids)), collection_id=cid)
         missing = wanted - {r.id for r in records}
         if missing:
             raise NotFoundError(f"{len(missing)} example id(s) are not in {target}, e.g. {sorted(missing)[:3]}.",
@@ -150,4 +153,39 @@ def predictions_for(ws: Workspace, model: str, target: str, records: Sequence[Re
     return stored_predictions(ws, model, records)
 
 
-__all__ = ["predict", "prediction_checksum", "predictions_for", "stored_predictions"]
+def store_predictions(conn, model: dict[str, Any], records: Sequence[Record], preds: Sequence[Prediction]) -> None:
+    """Store predictions computed elsewhere (e.g. with confidences, for active learning), each with its checksum;
+    rows that exist already are kept. ``model`` is the model's registry row (``id``, ``artifact_hash``)."""
+    db.insert_ignore(conn, db.predictions, [_row_for(model["id"], model["artifact_hash"], r, p)
+                                            for r, p in zip(records, preds)], keys=("model_id", "example_id"))
+
+
+def predictions_of(ws: Workspace, model: str, records: Sequence[Record], *, batch_size: int = 256,
+                   progress: Progress | None = None, cancel: threading.Event | None = None) -> list[Prediction]:
+    """The predictions of ``model`` for ``records`` (loaded from the workspace, from any collections), in order:
+    stored rows that pass their checksum are reused, the others computed in batches and stored. Unlike
+    :func:`predict` it reads only these examples (the Label page asks for one at a time)."""
+    with ws.engine.connect() as conn:
+        row = dict(model_row(conn, model))
+        have, bad = _stored(conn, row["id"], row["artifact_hash"], records)
+    todo = [r for r in records if r.id not in have]
+    if todo:
+        predictor = load_model(ws, model)
+        if hasattr(predictor, "check_covers"):  # a predictions file: all or nothing
+            predictor.check_covers(todo, target="these examples")
+        for k in range(0, len(todo), batch_size):
+            check_cancel(cancel, "Prediction")
+            piece = todo[k:k + batch_size]
+            preds = predictor.predict(piece, batch_size=batch_size)
+            with ws.engine.begin() as conn:
+                if bad:
+                    conn.execute(db.predictions.delete().where(db.predictions.c.model_id == row["id"],
+                                                               db.predictions.c.example_id.in_([r.id for r in piece])))
+                store_predictions(conn, row, piece, preds)
+            have.update({r.id: p for r, p in zip(piece, preds)})
+            report(progress, k + len(piece), len(todo), f"{k + len(piece)}/{len(todo)} predicted with {model}")
+    return [have[r.id] for r in records]
+
+
+__all__ = ["predict", "prediction_checksum", "predictions_for", "predictions_of", "stored_predictions",
+           "store_predictions"]

@@ -9,11 +9,12 @@ from __future__ import annotations
 import gc
 import hashlib
 import re
-import unicodedata
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Iterable, Iterator
+
+from evaluator.unicode_keys import fold
 
 ANSWERS = ("accept", "reject", "ignore")
 
@@ -66,6 +67,11 @@ class Record:
         """:func:`input_hash` of the text, computed once (an import asks for it several times per record)."""
         return input_hash(self.text)
 
+    @cached_property
+    def loose_hash(self) -> str:
+        """:func:`loose_hash` of the text, computed once."""
+        return loose_hash(self.text)
+
     def token_texts(self) -> list[str]:
         assert self.tokens is not None
         return [self.text[t.start:t.end] for t in self.tokens]
@@ -88,21 +94,54 @@ def bulk_objects() -> Iterator[None]:
             gc.enable()
 
 
-_WS = re.compile(r"\s+")
+_NOT_ALNUM = re.compile(r"[\W_]+")
+_ASCII_NOT_ALNUM = str.maketrans("", "", "".join(chr(c) for c in range(128) if not chr(c).isalnum()))
+
+
+def _alnum(norm: str) -> str:
+    # the ASCII case through str.translate's fast path; the regex for the rest
+    return (norm.translate(_ASCII_NOT_ALNUM) if norm.isascii() else _NOT_ALNUM.sub("", norm)) or norm
 
 
 def normalize_text(text: str) -> str:
-    """Unicode NFC, case-folded, whitespace collapsed and stripped.
+    """The text as the leakage guard compares it: NFKC, format characters (zero-width space/joiner, word
+    joiner, soft hyphen, BOM, variation selectors) dropped, case-folded, confusable letters folded to Unicode's
+    confusable skeleton (UTS #39: a Cyrillic 'а' reads as a Latin 'a'), whitespace collapsed and stripped.
 
-    >>> normalize_text("  Hello\\tWORLD ")
+    >>> normalize_text("  Hello\tWORLD ")
     'hello world'
+    >>> normalize_text("Ｐ\u0435ter\u200b Parker") == normalize_text("Peter Parker")
+    True
     """
-    return _WS.sub(" ", unicodedata.normalize("NFC", text).casefold()).strip()
+    return " ".join(fold(text).split())
+
+
+def loose_text(text: str) -> str:
+    """Letters and digits of the normalized text only, so spacing around punctuation and the punctuation itself
+    do not matter (``"Peter , who"`` and ``"Peter, who"`` agree); the normalized text when it has none.
+
+    >>> loose_text("Peter , who left.") == loose_text("Peter, who left")
+    True
+    """
+    return _alnum(normalize_text(text))
 
 
 def input_hash(text: str) -> str:
-    """Stable hash of the normalized text (hex, 16 chars). Used by the leakage guard."""
+    """Stable hash of the normalized text (hex, 16 chars). Used by the leakage guard and to pair records."""
     return hashlib.sha256(normalize_text(text).encode("utf-8")).hexdigest()[:16]
+
+
+def loose_hash(text: str) -> str:
+    """Stable hash of :func:`loose_text` (hex, 16 chars): the leakage guard's second key."""
+    return hashlib.sha256(loose_text(text).encode("utf-8")).hexdigest()[:16]
+
+
+def guard_keys(text: str) -> tuple[str, str]:
+    """``(input_hash, loose_hash)`` of a text in one pass (the leakage guard compares both)."""
+    norm = normalize_text(text)
+    loose = _alnum(norm)
+    return (hashlib.sha256(norm.encode("utf-8")).hexdigest()[:16],
+            hashlib.sha256(loose.encode("utf-8")).hexdigest()[:16])
 
 
 def text_from_tokens(words: Iterable[str]) -> tuple[str, list[Token]]:

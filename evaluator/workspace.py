@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import os
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
@@ -21,20 +22,95 @@ TASKS = ("ner", "textcat")
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
+#: environment variable naming the workspace folder
+WORKSPACE_ENV = "EVALUATOR_WORKSPACE"
+#: the SQLite file that makes a folder a workspace
+DB_FILE = "workspace.db"
+
+
 def default_workspace_path() -> Path:
-    """``$EVALUATOR_WORKSPACE`` or ``data/workspace`` in the repository."""
-    env = os.environ.get("EVALUATOR_WORKSPACE")
+    """The app's default folder: ``$EVALUATOR_WORKSPACE`` or ``data/workspace`` in the repository (where
+    ``make run`` builds the demo). The CLI does not use it: see :func:`resolve_workspace`."""
+    env = os.environ.get(WORKSPACE_ENV)
     return Path(env) if env else REPO_ROOT / "data" / "workspace"
+
+
+def find_workspace(start: str | Path | None = None) -> Path | None:
+    """The nearest folder holding a ``workspace.db``, from ``start`` (default: the current folder) upward, as
+    git finds ``.git``; None when there is none.
+
+    >>> import tempfile; root = Path(tempfile.mkdtemp())
+    >>> _ = init_workspace(root / "ws", task="ner"); (root / "ws" / "runs" / "a").mkdir(parents=True)
+    >>> find_workspace(root / "ws" / "runs" / "a") == (root / "ws").resolve(), find_workspace(root)
+    (True, None)
+    """
+    here = Path(start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / DB_FILE).is_file():
+            return folder
+    return None
+
+
+def resolve_workspace(path: str | Path | None = None, *, search: bool = True) -> tuple[Path, str]:
+    """Which workspace a command means, and why: ``(folder, how)``.
+
+    ``path`` (``--workspace``) when given, else ``$EVALUATOR_WORKSPACE``, else (with ``search``) the nearest
+    workspace from the current folder upward (:func:`find_workspace`); else a :class:`ConfigError` saying how to
+    name one. ``how`` is a few words for the one line the CLI prints about it.
+    """
+    if path:
+        return Path(path), "--workspace"
+    env = os.environ.get(WORKSPACE_ENV, "").strip()
+    if env:
+        return Path(env), f"${WORKSPACE_ENV}"
+    found = find_workspace() if search else None
+    if found is not None:
+        return found, f"the nearest workspace above {Path.cwd()}" if found != Path.cwd().resolve() \
+            else "the current folder"
+    if not search:
+        raise ConfigError("No workspace folder given.",
+                          hint=f"pass --workspace DIR (. for the current folder), or set {WORKSPACE_ENV}=DIR")
+    raise ConfigError(f"No workspace in {Path.cwd()} or above it, and neither --workspace nor ${WORKSPACE_ENV} "
+                      "names one.",
+                      hint=f"pass --workspace DIR, or set {WORKSPACE_ENV}=DIR, or run the command inside a workspace "
+                           "folder; create one with: evaluator init --workspace DIR --task ner --labels PER,ORG")
+
+
+def _make_folder(path: Path) -> None:
+    """Create the workspace folder; a path that is a file, lies under a file or cannot be written is a
+    :class:`ConfigError` saying so (never an OSError)."""
+    if path.exists() and not path.is_dir():
+        raise ConfigError(f"{path} is a file, not a folder; a workspace is a folder.",
+                          hint="choose a folder path (a new one is created), e.g. the file's folder plus /ws")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except (NotADirectoryError, FileExistsError):
+        blocker = next((p for p in path.parents if p.exists() and not p.is_dir()), None)
+        raise ConfigError(f"Cannot create the workspace folder {path}: {blocker or 'a part of the path'} is a file.",
+                          hint="choose a path whose parent folders are folders") from None
+    except PermissionError:
+        raise ConfigError(f"Cannot create the workspace folder {path}: permission denied.",
+                          hint="choose a folder you can write to, e.g. one in your home folder") from None
+    except OSError as err:
+        raise ConfigError(f"Cannot create the workspace folder {path}: {err.strerror or err}.",
+                          hint="choose another folder") from None
+    if not os.access(path, os.W_OK | os.X_OK):
+        raise ConfigError(f"The folder {path} is not writable.",
+                          hint="choose a folder you can write to, or change its permissions")
 
 
 _ENGINES: dict[str, Engine] = {}
 
 
+_ENGINES_LOCK = threading.Lock()
+
+
 def _engine(url: str) -> Engine:
     # one engine per URL per process (engines are pools; creating many leaks connections)
-    if url not in _ENGINES:
-        _ENGINES[url] = db.make_engine(url)
-    return _ENGINES[url]
+    with _ENGINES_LOCK:
+        if url not in _ENGINES:
+            _ENGINES[url] = db.make_engine(url)
+        return _ENGINES[url]
 
 
 @dataclass
@@ -44,6 +120,8 @@ class Workspace:
     path: Path
     url: str
     engine: Engine = field(repr=False)
+    #: leftovers of interrupted training removed when the workspace was opened (:mod:`evaluator.housekeeping`)
+    cleaned: list = field(default_factory=list, repr=False, compare=False)
 
     # settings -------------------------------------------------------------------------------------------
     def get_setting(self, key: str, default=None):
@@ -93,6 +171,9 @@ class Workspace:
     def __hash__(self) -> int:  # usable as a cache key
         return hash((str(self.path), self.url))
 
+    def __reduce__(self):  # pickles as its folder and URL (a worker process opens it again; engines do not pickle)
+        return _reopen, (str(self.path), self.url)
+
 
 def _migrate(engine: Engine, url: str, path: Path) -> None:
     """Apply pending migrations; a file that is not a database, or a server that cannot be reached, is a
@@ -122,22 +203,24 @@ def init_workspace(path: str | Path | None = None, *, task: str, labels: Iterabl
     from evaluator.tokenize import nlp_for
     nlp_for(lang)  # an unknown language fails now, not at the first import or training
     path = Path(path) if path else default_workspace_path()
-    path.mkdir(parents=True, exist_ok=True)
+    _make_folder(path)
     url = _url_for(path, db_url)
     engine = _engine(url)
     _migrate(engine, url, path)
     ws = Workspace(path=path, url=url, engine=engine)
-    current = ws.get_setting("task")
-    if current and current != task:
-        raise ConfigError(f"Workspace {path} already holds a {current!r} task, not {task!r}.",
-                          hint="use another --workspace folder")
     with engine.begin() as conn:
+        db.lock_for_writing(conn)  # concurrent inits of the same workspace take turns; the later ones re-open it
+        current = conn.execute(sa.select(db.settings.c.value).where(db.settings.c.key == "task")).scalar()
+        if current and current != task:
+            raise ConfigError(f"Workspace {path} already holds a {current!r} task, not {task!r}.",
+                              hint="use another --workspace folder")
         if not current:
             ws.set_setting("task", task, conn=conn)
             ws.set_setting("lang", lang, conn=conn)
             ws.set_setting("labels", [], conn=conn)
-    if labels:
-        ws.add_labels(labels)
+        if labels:
+            known = conn.execute(sa.select(db.settings.c.value).where(db.settings.c.key == "labels")).scalar()
+            ws.set_setting("labels", sorted(set(known or []) | {str(x) for x in labels}), conn=conn)
     return ws
 
 
@@ -152,6 +235,14 @@ def open_workspace(path: str | Path | None = None, *, db_url: str | None = None)
     _migrate(engine, url, path)
     ws = Workspace(path=path, url=url, engine=engine)
     if not ws.task:
-        raise ConfigError(f"Workspace {path} is not initialised.", hint="run: evaluator init --task ner|textcat")
-    path.mkdir(parents=True, exist_ok=True)
+        raise ConfigError(f"Workspace {path} is not initialised.",
+                          hint=f"run: evaluator init --workspace {path} --task ner|textcat")
+    _make_folder(path)
+    from evaluator.housekeeping import clean_interrupted
+
+    ws.cleaned = clean_interrupted(ws)
     return ws
+
+
+def _reopen(path: str, url: str) -> Workspace:
+    return open_workspace(path, db_url=url)

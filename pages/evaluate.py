@@ -4,23 +4,22 @@ import pandas as pd
 import streamlit as st
 
 import ui
+from evaluator.models import candidate_key
 from evaluator.scoring.compare import compare_to_previous, format_p, headline_p
 from evaluator.scoring.evaluate import evaluate_models
+from evaluator.scoring.iterations import compare_rounds
 from evaluator.stats import DEFAULT_RESAMPLES, DEFAULT_SEED
 from ui import cache, render
-from ui.progress import progress_bar
+from ui.progress import running
+from ui.report import workspace_with_gold
+
+#: the kinds of change chosen in the example diff (kept across pairs of models)
+DIFF_KINDS = "eval.diff_kinds"
 
 st.title("📊 Evaluate")
 st.caption("Every model scored on the same frozen, hash-checked gold set; a paired test says whether the newer "
            "one is really better. Scores are stored with their settings and reused.")
-ws = ui.require_workspace()
-status = ui.call(cache.workspace_status, ws)
-if status is None:
-    st.stop()
-if not status["gold_sets"]:
-    st.info("No gold set yet: import one on the **Data** page (into `gold:NAME`) or split one off a round on the "
-            "**Gold sets** page.")
-    st.stop()
+ws, status = workspace_with_gold()
 models = ui.call(cache.models, ws) or []
 if not models:
     st.info("No models yet: train one on the **Train** page.")
@@ -61,10 +60,10 @@ settings_text = (f"gold:{gold} v{version} (hash `{(info.get('content_hash') or '
 
 # ------------------------------------------------------------------------------------------------ scores
 st.subheader("Scores")
-bar = progress_bar("scoring the models (predictions are computed once and stored)")
 skipped: list[dict] = []
-evals = ui.call(evaluate_models, ws, gold, models="all", progress=bar, skipped=skipped, **settings)
-bar.clear()
+with running(f"scoring {len(models)} model{'s' if len(models) != 1 else ''} on gold:{gold} v{version} "
+             "(predictions are computed once and stored)") as progress:
+    evals = ui.call(evaluate_models, ws, gold, models="all", progress=progress, skipped=skipped, **settings)
 for item in skipped:
     st.warning(f"**{render.escape_md(item['model'])}** is not in the table: {render.escape_md(item['error'])}"
                + (f"\n\n**Fix:** {render.escape_md(item['hint'])}" if item.get("hint") else ""))
@@ -92,6 +91,9 @@ if len(names) < 2:
 # default pair: the latest iteration (B) against its previous round of the same trainer (A)
 parents = {m["name"]: (m.get("lineage") or {}).get("parent") for m in models}
 default_b = next((n for n in reversed(names) if parents.get(n) in names), names[-1])
+by_name = {m["name"]: m for m in models}
+if candidate_key(by_name.get(default_b) or {}) is not None:  # the first run (lowest seed) of that round
+    default_b = next(n for n in names if candidate_key(by_name.get(n) or {}) == candidate_key(by_name[default_b]))
 default_a = parents.get(default_b) if parents.get(default_b) in names else names[names.index(default_b) - 1]
 c1, c2 = st.columns(2)
 model_a = c1.selectbox("Model A (baseline)", names, index=names.index(default_a), key="eval.model_a",
@@ -100,6 +102,31 @@ model_b = c2.selectbox("Model B (candidate)", names, index=names.index(default_b
 if model_a == model_b:
     st.info("Pick two different models.")
     st.stop()
+
+# the iteration verdict: A's and B's rounds compared over all the runs of their candidate (one run per round
+# cannot tell new data from a lucky seed)
+family = render.same_family(by_name.get(model_a), by_name.get(model_b))
+if family is not None:
+    trainer_, overrides, cumulative, (round_a, round_b) = family
+    st.markdown(f"**Did round {round_b} make `{trainer_}` better than round {round_a}?** (every run of each round)")
+    with running(f"comparing round {round_b} with round {round_a} over all their runs") as progress:
+        it = ui.call(compare_rounds, ws, gold, trainer=trainer_, config=overrides or None, cumulative=cumulative,
+                     pairs=[(round_a, round_b)], progress=progress, **settings)
+    if it is not None:
+        step = it["steps"][0]
+        head, *rest = step["sentences"]
+        {"improved": st.success, "regressed": st.error}.get(step["verdict"], st.info)(render.escape_md(head))
+        for sentence in rest:
+            st.markdown(f"- {render.escape_md(sentence)}")
+        run_rows = render.run_rows(evals, models, trainer=trainer_, overrides=overrides, cumulative=cumulative)
+        if run_rows:
+            st.altair_chart(render.runs_chart(run_rows), width="stretch")
+            st.caption("Dots: each run (seed) of a round's candidate scored on the gold set; bar: their mean. Train "
+                       "more seeds on the **Train** page (Runs) or with `evaluator train --round N --seeds 3`.")
+    st.markdown("**About these two model files** (artifacts: whether this file beats that one, not the round)")
+else:
+    st.caption("The iteration verdict (rounds compared over all their runs) needs A and B to be models of the same "
+               "trainer and config on different rounds; below is the comparison of the two model files.")
 res = ui.call(cache.comparison, ws, gold, model_a, model_b, **settings)
 if res is None:
     st.stop()
@@ -133,16 +160,24 @@ st.caption(f"{settings_text} · paired bootstrap over documents and approximate 
 
 # ------------------------------------------------------------------------------------------------ example diff
 st.subheader("What changed, example by example")
-diff = ui.call(cache.example_diff, ws, gold, model_a, model_b, version=version)
+with running(f"listing what changed between {model_a} and {model_b}"):
+    diff = ui.call(cache.example_diff, ws, gold, model_a, model_b, version=version)
 if diff is not None:
     kinds = list(render.DIFF_KINDS) if ws.task == "ner" else ["gained", "lost", "changed"]
     f1_, f2_ = st.columns([1, 3])
     label = f1_.selectbox("Label", ["all labels"] + sorted(ws.labels), key="eval.diff_label")
     label = None if label == "all labels" else label
     counts = render.diff_counts(diff, ws.task, label=label)
-    chosen = f2_.multiselect("Kind", kinds, default=kinds, key="eval.diff_kinds",
-                             format_func=lambda k: f"{render.DIFF_KINDS[k]} ({counts[k]})")
-    rows = render.diff_rows(diff, ws.task, kinds=chosen, label=label)
+    # The chips show each kind's count for this pair and label. The browser keeps a multiselect's choice as the
+    # chips' text, so a widget whose texts changed would lose it (empty chips, every kind in the table): the
+    # widget is keyed by its texts, and the kinds chosen are kept under a plain key and carried over.
+    kept = [k for k in st.session_state.get(DIFF_KINDS, kinds) if k in kinds]
+    widget = render.diff_kinds_key(counts, kinds)
+    chosen = f2_.multiselect("Kind", kinds, default=kept, key=widget,
+                             format_func=lambda k: f"{render.DIFF_KINDS[k]} ({counts[k]})",
+                             on_change=lambda key: st.session_state.update({DIFF_KINDS: st.session_state[key]}),
+                             args=(widget,))
+    rows = render.diff_rows(diff, ws.task, kinds=chosen, label=label) if chosen else []
     if ws.task == "ner":
         st.caption("gained: a gold entity B finds and A misses; lost: the reverse; changed: A and B predict "
                    "overlapping but different entities (boundaries or type); new error: a wrong prediction only B "
@@ -152,6 +187,10 @@ if diff is not None:
     if rows:
         st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch",
                      column_config={"text": st.column_config.TextColumn("text", width="large")})
+        st.caption(f"{len(rows):,} change{'' if len(rows) == 1 else 's'} listed: "
+                   + ", ".join(f"{render.DIFF_KINDS[k]} {counts[k]:,}" for k in chosen) + ".")
+    elif not chosen:
+        st.write("Pick at least one kind of change to list.")
     else:
         st.write("No differences of these kinds.")
 
@@ -167,7 +206,8 @@ with st.expander("Each model against the previous one (Holm-corrected)"):
     st.caption("k−1 paired comparisons, p-values corrected with Holm's method so that the chance of any false "
                "“better” stays below 5%.")
     if st.toggle("Compare", key="eval.holm"):
-        chain = ui.call(compare_to_previous, ws, gold, chain_models, **settings)
+        with running(f"comparing each of {len(chain_models)} models with the one before it") as progress:
+            chain = ui.call(compare_to_previous, ws, gold, chain_models, progress=progress, **settings)
         if chain:
             st.dataframe(pd.DataFrame([{
                 "A": r["model_a"], "B": r["model_b"], "A score": r["a"], "B score": r["b"],

@@ -5,6 +5,7 @@ import streamlit as st
 import ui
 from evaluator.gold import freeze, list_gold, new_version, split, verify
 from ui import cache, render
+from ui.progress import progress_bar
 
 st.title("🥇 Gold sets")
 st.caption("A frozen gold-set version is immutable and hash-checked whenever it is read; editing means a new "
@@ -86,14 +87,37 @@ with tab_split:
                      "Freeze it before you evaluate on it.")
 
 with tab_leak:
-    threshold = st.slider("Near-duplicate threshold (character 3-gram Jaccard)", 0.5, 1.0, 0.9, step=0.01,
+    st.caption("Exact overlaps: the same text after Unicode normalization (NFKC, invisible characters dropped, "
+               "look-alike letters folded), or the same letters and digits. Near-duplicates: character 3-gram "
+               "Jaccard similarity at or above the threshold (MinHash search on large workspaces).")
+    t1, t2 = st.columns([3, 1], vertical_alignment="bottom")
+    threshold = t1.slider("Near-duplicate threshold (character 3-gram Jaccard)", 0.5, 1.0, 0.9, step=0.01,
                           key="gold.threshold")
-    report = ui.call(cache.leakage, ws, threshold=threshold)
-    if report is not None:
+    asked = (ws.url, float(threshold))
+    if t2.button("🔍 Run the leakage report", key="gold.leakage", width="stretch"):
+        from evaluator.gold import leakage_report
+
+        bar = progress_bar("reading texts")
+        result = ui.call(leakage_report, ws, threshold=threshold, progress=bar)
+        bar.clear()
+        if result is not None:
+            st.session_state["gold.leakage_report"] = (asked, result)
+    kept = st.session_state.get("gold.leakage_report")
+    report = kept[1] if kept and kept[0] == asked else None
+    if report is None:
+        st.info("Press **Run the leakage report** to compare every gold text with the rounds and the pool "
+                "(it reads every text, so it runs only when asked).")
+    else:
         (st.success if report["ok"] else st.error)(render.escape_md(report["message"]))
         m1, m2 = st.columns(2)
         m1.metric("Exact overlaps", report["exact_overlaps"])
         m2.metric(f"Near-duplicates (≥ {threshold:.2f})", report["near_duplicates"])
+        search = report["search"]
+        st.caption(f"{report['gold_examples']:,} gold × {report['other_examples']:,} other texts; "
+                   + ("every pair compared." if search["method"] == "all pairs" else
+                      f"MinHash LSH ({search['bands']} bands × {search['rows']} rows, seed {search['seed']}): a pair "
+                      f"exactly at the threshold is missed with probability {search['miss_at_threshold']:.3g}; "
+                      "similarities shown are exact."))
         if report["exact"]:
             st.subheader("Exact overlaps")
             st.dataframe(pd.DataFrame(report["exact"]), hide_index=True, width="stretch")

@@ -1,11 +1,13 @@
 """Train: a model per annotation round in the background (live progress, log, cancel), the model registry with
 lineage and gold-set scores (rename, delete), and learning curves."""
+import time
+
 import pandas as pd
 import streamlit as st
 
 import ui
 from evaluator import jobs
-from evaluator.models import train_round
+from evaluator.models import free_name, run_name, train_round, train_runs
 from evaluator.scoring.curves import learning_curve
 from evaluator.training import default_trainer, list_trainers
 from ui import cache, render
@@ -26,6 +28,17 @@ trainers = {t.name: t for t in list_trainers(task=ws.task)}
 live_ids = [j.id for j in jobs.list_jobs(meta=META) if j.running]
 busy = bool(live_ids)
 
+#: ids of the jobs this browser session started or watched run: their outcome is shown here until dismissed;
+#: other finished jobs only for RECENT seconds (so old "Trained ..." banners do not greet every later visit)
+SEEN = "train.seen_jobs"
+RECENT = 120
+seen: set = st.session_state.setdefault(SEEN, set())
+
+
+def shown(job: jobs.Job) -> bool:
+    return job.id in seen or time.time() - (job.finished or 0) < RECENT
+
+
 if "train.flash" in st.session_state:
     st.success(st.session_state.pop("train.flash"))
 
@@ -41,7 +54,10 @@ def show_finished(job: jobs.Job) -> None:
     snap = job.snapshot()
     res = snap["result"]
     with st.container(border=True):
-        if snap["state"] == "done" and job.kind == "train":
+        if snap["state"] == "done" and job.kind == "train" and "runs" in (res or {}):
+            st.success(f"{render.escape_md(res['message'])} Compare rounds over all their runs on the **Evaluate** "
+                       "page.")
+        elif snap["state"] == "done" and job.kind == "train":
             st.success(f"Trained **{render.escape_md(res['name'])}** in {res['seconds']:.1f} s on "
                        f"{res['counts']['examples']} examples ({res['trainer']}, seed {res['seed']}, training-data "
                        f"hash `{res['train_hash'][:12]}`). Score it on the **Evaluate** page.")
@@ -59,6 +75,7 @@ def show_finished(job: jobs.Job) -> None:
         with left.expander("Log"):
             st.code("\n".join(snap["log"]) or "(empty)", language=None)
         if right.button("Dismiss", key=f"train.dismiss.{job.id}"):
+            seen.discard(job.id)
             jobs.forget_job(job.id)
             st.rerun()
 
@@ -72,6 +89,7 @@ def job_panel() -> None:
         st.rerun()
     current = jobs.list_jobs(meta=META)
     for job in [j for j in current if j.running]:
+        seen.add(job.id)
         snap = job.snapshot()
         with st.container(border=True):
             st.markdown(f"**{render.escape_md(snap['title'])}** · running for {snap['seconds']:.0f} s")
@@ -81,7 +99,7 @@ def job_panel() -> None:
                 jobs.cancel_job(job.id)
                 st.rerun(scope="fragment")
     for kind in ("train", "curve"):
-        finished = [j for j in current if j.kind == kind and not j.running]
+        finished = [j for j in current if j.kind == kind and not j.running and shown(j)]
         if finished:
             show_finished(finished[0])
 
@@ -95,33 +113,55 @@ if not rounds:
 else:
     models = ui.call(cache.models, ws) or []
     existing = {m["name"] for m in models}
-    c1, c2, c3, c4 = st.columns([1, 2, 2, 1])
-    rnd = c1.selectbox("Round", rounds, index=len(rounds) - 1, key="train.round")
+    c1, c2, c3, c4, c5 = st.columns([1, 2, 2, 1, 1])
+    if st.session_state.get("train.round") not in rounds:
+        st.session_state.pop("train.round", None)
+    # "Train this round" on the Label page sets train.round; no default index then (Streamlit would log a warning)
+    rnd = c1.selectbox("Round", rounds, index=None if "train.round" in st.session_state else len(rounds) - 1,
+                       key="train.round")
     cumulative = c2.radio("Training data", [True, False], key="train.cumulative", horizontal=True,
                           format_func=lambda c: "rounds 1..k (cumulative)" if c else "round k only")
     names = list(trainers)
     trainer = c3.selectbox("Trainer", names, index=names.index(default_trainer(ws.task)) if default_trainer(ws.task)
                            in names else 0, key="train.trainer")
     seed = int(c4.number_input("Seed", min_value=0, value=0, step=1, key="train.seed"))
+    n_runs = int(c5.number_input("Runs", min_value=1, max_value=10, value=1, step=1, key="train.runs",
+                                 help="Train this many seeds (from the seed on), one model each, so that the "
+                                      "Evaluate page can tell what the round did from the luck of a seed. Runs "
+                                      "that exist are kept; a deterministic trainer is trained once."))
     st.caption(f"`{trainer}`: {trainers[trainer].description}")
+    base_name = run_name(render.default_model_name(rnd, trainer, cumulative=cumulative), seed)
+    default_name = ui.call(free_name, ws, base_name) or base_name  # never one that is taken
     with st.expander("Advanced: model name and trainer config"):
-        default_name = render.default_model_name(rnd, trainer, cumulative=cumulative)
-        name = st.text_input("Model name", key="train.name", placeholder=default_name).strip() or default_name
+        typed = st.text_input("Model name", key="train.name", placeholder=default_name).strip()
         config_text = st.text_area("Config overrides (JSON)", key="train.config", height=80,
                                    placeholder='{"training.max_steps": 500}',
                                    help="Merged into the trainer's default config and stored with the model.")
-    taken = name in existing
+    name = typed or default_name
+    taken = name in existing and n_runs == 1  # several runs keep the runs that exist
     if taken:
-        st.warning(f"A model named `{name}` exists already: type another name under **Advanced** (e.g. with the "
-                   "seed), or delete the existing model below.")
+        st.warning(f"A model named `{name}` exists already: call this one `{ui.call(free_name, ws, name)}` (under "
+                   "**Advanced**), or delete the existing model below.")
+    else:
+        st.caption(f"Will be saved as `{name}`" + (f" (`{base_name}` exists already)." if base_name != name
+                                                    and not typed else "."))
     if busy:
         st.caption("A job is running in this workspace; start the next one when it has finished (or cancel it).")
     if st.button("🏋️ Train", type="primary", key="train.start", disabled=busy or taken):
         config = ui.call(render.parse_config, config_text)
         if config is None and config_text.strip():
             st.stop()  # the error is shown
-        jobs.start_job("train", train_round, ws, rnd, trainer=trainer, seed=seed, cumulative=cumulative,
-                       config=config, name=name, title=f"Training {name}", meta=META)
+        # in a process of its own: the model is then the one `evaluator train` makes (jobs.in_own_process)
+        if n_runs > 1:
+            seeds = list(range(seed, seed + n_runs))
+            base = typed or render.default_model_name(rnd, trainer, cumulative=cumulative)
+            seen.add(jobs.start_job("train", jobs.in_own_process(train_runs), ws, rnd, seeds=seeds, trainer=trainer,
+                                    cumulative=cumulative, config=config, name=base,
+                                    title=f"Training {base} with seeds {seeds[0]}..{seeds[-1]}", meta=META).id)
+        else:
+            seen.add(jobs.start_job("train", jobs.in_own_process(train_round), ws, rnd, trainer=trainer, seed=seed,
+                                    cumulative=cumulative, config=config, name=name, title=f"Training {name}",
+                                    meta=META).id)
         st.rerun()
 
 # ------------------------------------------------------------------------------------------------ models
@@ -176,9 +216,10 @@ else:
     runs = len(fractions) * n_seeds
     st.caption(f"{runs} training runs of `{curve_trainer}` (seeds 0..{n_seeds - 1}).")
     if st.button("📈 Run learning curve", key="train.curve_start", disabled=busy or not fractions):
-        jobs.start_job("curve", learning_curve, ws, trainer=curve_trainer, round=curve_round,
-                       fractions=sorted(fractions), seeds=list(range(n_seeds)), gold=curve_gold,
-                       title=f"Learning curve of {curve_trainer} (rounds 1..{curve_round})", meta=META)
+        seen.add(jobs.start_job("curve", jobs.in_own_process(learning_curve), ws, trainer=curve_trainer,
+                                round=curve_round, fractions=sorted(fractions), seeds=list(range(n_seeds)),
+                                gold=curve_gold, title=f"Learning curve of {curve_trainer} (rounds 1..{curve_round})",
+                                meta=META).id)
         st.rerun()
 
     curves = ui.call(cache.curves, ws, trainer=curve_trainer) or []

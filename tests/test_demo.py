@@ -56,7 +56,7 @@ def test_sizes_labels_and_budget():
     assert [len(_jsonl(f)) for f in ("ner_gold.jsonl", "ner_round1.jsonl", "ner_round2.jsonl",
                                      "ner_round3.jsonl", "ner_pool.jsonl")] == [80, 20, 50, 80, 150]
     assert [len(_csv(f)) for f in ("news_gold.csv", "news_round1.csv", "news_round2.csv",
-                                   "news_round3.csv")] == [100, 20, 50, 80]
+                                   "news_round3.csv", "news_pool.csv")] == [100, 20, 50, 80, 150]
     ner_labels = {s["label"] for f in DEMOS["ner"]["rounds"] + [DEMOS["ner"]["gold"]] for r in _jsonl(f)
                   for s in r["spans"]}
     assert ner_labels == set(DEMOS["ner"]["labels"])
@@ -170,7 +170,10 @@ def test_demo_leakage_report_shows_only_the_planted_near_duplicates(tmp_path):
 def test_textcat_demo_counts_per_label(tmp_path):
     result = build_demo(tmp_path / "news", task="textcat")
     s = status(open_workspace(tmp_path / "news"))
-    assert s["task"] == "textcat" and s["pool"] is None
+    pool = _csv(DEMOS["textcat"]["pool"])
+    assert s["task"] == "textcat" and s["pool"] == {"examples": len(pool), "accepted": 0, "unlabeled": len(pool),
+                                                    "per_label": {}}
+    assert all(r["label"] == "" for r in pool)  # unlabeled: the Label page's textcat demo labels them
     for info, name in zip(s["rounds"], DEMOS["textcat"]["rounds"]):
         assert info["per_label"] == dict(sorted(Counter(r["label"] for r in _csv(name)).items()))
     [gold] = s["gold_sets"]

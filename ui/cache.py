@@ -51,12 +51,6 @@ def _status(path: str, url: str, key: tuple) -> dict:
     return status(open_workspace(path, db_url=url))
 
 
-@st.cache_data(max_entries=32, ttl=3600, show_spinner="Comparing gold texts with rounds and pool ...")
-def _leakage(path: str, url: str, key: tuple, threshold: float) -> dict:
-    from evaluator.gold import leakage_report
-    return leakage_report(open_workspace(path, db_url=url), threshold=threshold)
-
-
 @st.cache_data(max_entries=64, ttl=3600, show_spinner=False)
 def _preview(path: str, url: str, key: tuple, target: str, offset: int, limit: int) -> tuple[int, list]:
     from evaluator.store import preview_records
@@ -67,13 +61,6 @@ def workspace_status(ws: Workspace) -> dict:
     """``evaluator.store.status(ws)``, cached on the collections and the settings (labels)."""
     from evaluator.store import status
     return _cached(ws, lambda v: _key(v, COLLECTIONS, SETTINGS), _status, status)
-
-
-def leakage(ws: Workspace, *, threshold: float) -> dict:
-    """``evaluator.gold.leakage_report(ws, threshold=...)``, cached on the collections."""
-    from evaluator.gold import leakage_report
-    return _cached(ws, lambda v: _key(v, COLLECTIONS), _leakage, lambda w, t: leakage_report(w, threshold=t),
-                   float(threshold))
 
 
 def preview(ws: Workspace, target: str, *, offset: int = 0, limit: int = 50) -> tuple[int, list]:
@@ -168,5 +155,5 @@ def example_diff(ws: Workspace, gold: str, model_a: str, model_b: str, *, versio
 
 def clear() -> None:
     """Forget every cached read (the app calls it after its own writes; the content versions would also tell)."""
-    for fn in (_status, _leakage, _preview, _models, _scores, _curves, _comparison, _diff):
+    for fn in (_status, _preview, _models, _scores, _curves, _comparison, _diff):
         fn.clear()

@@ -21,7 +21,7 @@ _UPLOAD_DIR = re.compile(re.escape(tempfile.gettempdir()) + r"[/\\]evaluator-upl
 _APP_OPTIONS = {
     "--snap-spans": ("“Snap span offsets to token boundaries”", "tick"),
     "--extend-labels": ("“Add labels that are not in the label set”", "tick"),
-    "--skip-gold-overlap": ("“Leave out texts that are in a gold set”", "tick"),
+    "--skip-gold-overlap": ("“Leave out overlapping texts”", "tick"),
     "--no-header": ("“CSV has no header row”", "tick"),
     "--text-column": ("“CSV/JSONL text column”", "set"),
     "--label-column": ("“CSV/JSONL label column”", "set"),

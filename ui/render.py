@@ -1,19 +1,57 @@
 """Pure helpers that turn library results into what pages show (no streamlit import; unit-testable)."""
 from __future__ import annotations
 
+import json
+
 import re
+from pathlib import Path
 from typing import Iterable
 
 from evaluator.records import Record
 
 #: Streamlit markdown colours, assigned to labels in sorted order
 COLORS = ("blue", "green", "orange", "violet", "red", "yellow", "gray")
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]{}<>#|$~:])")
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]{}<>#|$~:!])")
+#: what GitHub-flavoured Markdown links on its own, from the text after parsing (so escapes do not help): a word
+#: joiner (U+2060, invisible) is put inside each
+_AUTOLINK = re.compile(r"(?i)(://|\bwww\.|@)")
 
 
 def escape_md(text: str) -> str:
-    """Escape characters Streamlit markdown would interpret (emphasis, links, LaTeX ``$``, ``:color[]``)."""
+    """Escape characters Streamlit markdown would interpret (emphasis, links and images, LaTeX ``$``,
+    ``:color[]``), and break the patterns GitHub-flavoured Markdown turns into links on its own (``http://``,
+    ``www.``, e-mail addresses) with an invisible word joiner: user-supplied text shows as text and never makes
+    the browser fetch or link anything.
+
+    >>> escape_md("![x](http://host/a.png) www.host.org a@b.org").replace("\u2060", "^")
+    '\\\\!\\\\[x\\\\](http^\\\\://host/a.png) www^.host.org a@^b.org'
+    """
+    text = _AUTOLINK.sub(lambda m: {"://": "\u2060://", "@": "@\u2060"}.get(m.group(1), m.group(1)[:3] + "\u2060."),
+                         text)
     return _MD_SPECIAL.sub(r"\\\1", text).replace("\n", " ")
+
+
+def code_md(text: str) -> str:
+    """Inline code that shows ``text`` literally, whatever it holds (paths, file names): the fence is longer than
+    any run of backticks inside, so nothing in it is read as Markdown.
+
+    >>> code_md("a`b"), code_md("x.txt")
+    ('``a`b``', '`x.txt`')
+    """
+    text = text.replace("\n", " ")
+    fence = "`" * (max((len(run) for run in re.findall(r"`+", text)), default=0) + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
+def inside(path: Path, folder: Path) -> bool:
+    """Whether ``path`` (resolved) is ``folder`` or below it.
+
+    >>> inside(Path("/srv/app/data/ws"), Path("/srv/app")), inside(Path("/srv/x"), Path("/srv/app"))
+    (True, False)
+    """
+    path, folder = Path(path).resolve(), Path(folder).resolve()
+    return path == folder or folder in path.parents
 
 
 def label_colors(labels: Iterable[str]) -> dict[str, str]:
@@ -68,6 +106,43 @@ def targets(status: dict) -> list[str]:
     if status.get("pool"):
         out.append("pool")
     return out
+
+
+def round_admin_rows(status: dict, imports: list[dict], in_use: dict[int, list[str]]) -> list[dict]:
+    """One row per round for the Data page's Rounds table: examples, accepted, its imports (id and file) and the
+    models trained on it."""
+    rows = []
+    for r in status["rounds"]:
+        mine = [i for i in imports if i["target"] == f"round:{r['round']}"]
+        rows.append({"round": r["round"], "examples": r["examples"], "accepted": r["accepted"],
+                     "imports": "; ".join(f"import {i['id']}: {i['file']} ({i['examples']:,})" for i in mine) or "—",
+                     "trained models": ", ".join(in_use.get(r["round"], [])) or "—"})
+    return rows
+
+
+def move_sources(status: dict, imports: list[dict]) -> dict[str, str]:
+    """What the Data page can move: ``{"import:ID" | "round:N" | "pool": description}`` (imports of rounds and
+    the pool, whole rounds, the pool; never gold sets).
+
+    >>> move_sources({"rounds": [{"round": 1, "examples": 5}], "pool": None},
+    ...              [{"id": 3, "file": "b.jsonl", "target": "round:1", "examples": 5}])
+    {'import:3': 'import 3: b.jsonl (5 examples in round 1)', 'round:1': 'round 1 (all 5 examples)'}
+    """
+    out: dict[str, str] = {}
+    for i in imports:
+        if i["target"].startswith("round:") or i["target"] == "pool":
+            where = "the pool" if i["target"] == "pool" else f"round {i['target'].split(':')[1]}"
+            out[f"import:{i['id']}"] = f"import {i['id']}: {i['file']} ({_n(i['examples'], 'example')} in {where})"
+    for r in status["rounds"]:
+        out[f"round:{r['round']}"] = f"round {r['round']} (all {_n(r['examples'], 'example')})"
+    if status.get("pool"):
+        out["pool"] = f"the pool (all {_n(status['pool']['examples'], 'example')})"
+    return out
+
+
+def _n(count: int, word: str) -> str:
+    """``1 example``, ``2 examples``, ``1,000 examples``."""
+    return f"{count:,} {word}{'' if count == 1 else 's'}"
 
 
 def round_rows(status: dict) -> list[dict]:
@@ -145,6 +220,10 @@ def next_steps(status: dict, *, pages: Iterable[str] = ()) -> list[str]:
         hints.append("No annotation rounds yet: import your labeled data on the **Data** page into `round:1`.")
     if not status["labels"]:
         hints.append("The workspace has no labels yet; they are added by the first import.")
+    pool = (status.get("pool") or {}).get("unlabeled", 0)
+    if pool and status["labels"] and "Label" in pages:
+        hints.append(f"{pool:,} pool text(s) wait for labels: label a round on the **Label** page (next items by "
+                     "the model's uncertainty), or a gold set (a random sample).")
     if gold and status["rounds"] and any(g["frozen"] for g in gold):
         if "Train" in pages:
             hints.append("Train a model per round on the **Train** page.")
@@ -154,6 +233,48 @@ def next_steps(status: dict, *, pages: Iterable[str] = ()) -> list[str]:
             hints.append("Ready: a frozen gold set and annotation rounds. Check the leakage report on the "
                          "**Gold sets** page before training.")
     return hints
+
+
+# ------------------------------------------------------------------------------------------ Label page
+
+def label_progress_rows(progress: dict) -> list[dict]:
+    """Rows of the Label page's per-label table: accepted by people and auto-accepted, per label."""
+    done, auto = progress["per_label"], progress["per_label_auto"]
+    return [{"label": k, "accepted": done.get(k, 0), "auto-accepted": auto.get(k, 0)}
+            for k in sorted(set(done) | set(auto))]
+
+
+def annotator_rows(per_annotator: list[dict]) -> list[dict]:
+    """Rows of the Label page's per-annotator table (answers, by answer, answers per hour, last answer)."""
+    return [{"annotator": p["annotator"], "answers": p["answers"], "accepted": p["accept"], "rejected": p["reject"],
+             "ignored": p["ignore"], "auto": p["auto"],
+             "per hour": None if p["per_hour"] is None else round(p["per_hour"]),
+             "last answer": str(p["last"] or "")[:16].replace("T", " ")} for p in per_annotator]
+
+
+def pair_rows(pairs: list[dict], task: str) -> list[dict]:
+    """Rows of the agreement table: one per pair of annotators."""
+    rows = []
+    for p in pairs:
+        row = {"annotator A": p["a"], "annotator B": p["b"], "examples": p["items"], "identical": p["observed"]}
+        if task == "textcat":
+            row["kappa"] = p["kappa"]
+        else:
+            row.update({"both accepted": p["accepted_items"], "span F1": p["f1"]})
+        rows.append(row)
+    return rows
+
+
+def order_text(order: dict) -> str:
+    """One stored labeling order in words: ``random (seed 3)``, ``least confident first (margin, model X)``."""
+    if order.get("strategy") == "random":
+        text = f"random (seed {order.get('seed', 0)})"
+    elif order.get("strategy") == "uncertainty":
+        by = ", ".join(order.get("committee") or []) or order.get("model") or "?"
+        text = f"least confident first ({order.get('method')}, {'committee ' if order.get('committee') else ''}{by})"
+    else:
+        text = "as imported"
+    return text + (f", pre-filled by {order['suggestions']}" if order.get("suggestions") else "")
 
 
 # ------------------------------------------------------------------------------------------ Train page
@@ -178,9 +299,10 @@ def gold_column(gold: str, version: int) -> str:
 
 
 def model_rows(models: list[dict], scores: list[dict] = ()) -> list[dict]:
-    """One row per model: name, trainer (or how it was added), round, parent, examples, training-data hash,
-    seconds, created, and one ``F1 <gold> v<N>`` column per gold-set version it was evaluated on (current
-    evaluations only; micro F1, or accuracy for single-label text classification)."""
+    """One row per model: name, one ``F1 <gold> v<N>`` column per gold-set version it was evaluated on (current
+    evaluations only; micro F1, or accuracy for single-label text classification), then round, trainer,
+    training data, parent, examples, seed, seconds, created and, last, the training-data hash (the scores come
+    first so that a narrow window still shows them)."""
     by_model: dict[str, dict] = {}
     cols: list[str] = []
     for s in sorted(scores, key=lambda s: (s["gold"], s["version"])):
@@ -193,20 +315,21 @@ def model_rows(models: list[dict], scores: list[dict] = ()) -> list[dict]:
     rows = []
     for m in models:
         kind = m.get("kind") or "trained"
-        row = {"model": m["name"],
-               "trainer": m["trainer"] if kind == "trained" else f"external ({kind})",
-               "round": m["round"],
-               "training": ("cumulative" if (m.get("lineage") or {}).get("cumulative") else "this round only")
-               if kind == "trained" else "",
-               "parent": (m.get("lineage") or {}).get("parent") or "",
-               "examples": (m.get("counts") or {}).get("examples"),
-               "train hash": _short(m.get("train_hash")),
-               "seed": m.get("seed"),
-               "seconds": m.get("seconds"),
-               "created": str(m.get("created_at") or "")[:19],
-               "trained on gold": ", ".join(f"gold:{g} ({n})" for g, n in sorted((m.get("gold_overlap") or {}).items()))}
+        row = {"model": m["name"]}
         for col in cols:
             row[col] = by_model.get(m["name"], {}).get(col)
+        row |= {"round": m["round"],
+                "trainer": m["trainer"] if kind == "trained" else f"external ({kind})",
+                "training": ("cumulative" if (m.get("lineage") or {}).get("cumulative") else "this round only")
+                if kind == "trained" else "",
+                "parent": (m.get("lineage") or {}).get("parent") or "",
+                "examples": (m.get("counts") or {}).get("examples"),
+                "seed": m.get("seed"),
+                "seconds": m.get("seconds"),
+                "created": str(m.get("created_at") or "")[:19],
+                "trained on gold": ", ".join(f"gold:{g} ({n})"
+                                             for g, n in sorted((m.get("gold_overlap") or {}).items())),
+                "train hash": _short(m.get("train_hash"))}
         rows.append(row)
     return rows
 
@@ -372,6 +495,57 @@ def diff_counts(diff: list[dict], task: str, *, label: str | None = None) -> dic
     from evaluator.metrics.diff import count_kinds
 
     return count_kinds([r for r in diff if label is None or label in r["labels"]], task)
+
+
+def diff_kinds_key(counts: dict[str, int], kinds: Iterable[str]) -> str:
+    """The widget key of the Kind filter: it changes whenever a chip's text (kind and count) changes.
+
+    >>> diff_kinds_key({"gained": 3, "lost": 0}, ["gained", "lost"])
+    'eval.diff_kinds.gained3.lost0'
+    """
+    return "eval.diff_kinds." + ".".join(f"{k}{counts[k]}" for k in kinds)
+
+
+def same_family(a: dict | None, b: dict | None) -> tuple | None:
+    """(trainer, config overrides, cumulative, (round of A, round of B)) when A and B are trained models of one
+    candidate family (trainer, overrides, round mode) on different rounds, else None."""
+    if not a or not b or a.get("kind") != "trained" or b.get("kind") != "trained":
+        return None
+    ca, cb = a.get("config") or {}, b.get("config") or {}
+    key = lambda m, c: (m["trainer"], json.dumps(c.get("overrides") or {}, sort_keys=True),  # noqa: E731
+                        bool(c.get("cumulative", True)))
+    if key(a, ca) != key(b, cb) or a.get("round") is None or b.get("round") is None or a["round"] == b["round"]:
+        return None
+    return a["trainer"], ca.get("overrides") or {}, bool(ca.get("cumulative", True)), (a["round"], b["round"])
+
+
+def run_rows(evals: list[dict], models: list[dict], *, trainer: str, overrides: dict, cumulative: bool) -> list[dict]:
+    """One row per run of the family's candidates that has a score: round, model, seed, F1 (points)."""
+    f1 = {e["model"]: (e.get("micro") or {}).get("f1") for e in evals}
+    want = json.dumps(overrides or {}, sort_keys=True)
+    rows = []
+    for m in models:
+        cfg = m.get("config") or {}
+        if (m.get("kind") == "trained" and m["trainer"] == trainer and m.get("round") is not None
+                and bool(cfg.get("cumulative", True)) == cumulative
+                and json.dumps(cfg.get("overrides") or {}, sort_keys=True) == want and f1.get(m["name"]) is not None):
+            rows.append({"round": m["round"], "model": m["name"], "seed": m.get("seed"), "f1": 100 * f1[m["name"]]})
+    return rows
+
+
+def runs_chart(rows: list[dict]):
+    """Altair: the F1 of every run as a dot per round, and the mean of each round as a tick."""
+    import altair as alt
+    import pandas as pd
+
+    data = pd.DataFrame(rows)
+    x = alt.X("round:O", title="round")
+    y = alt.Y("f1:Q", title="F1 on the gold set (points)", scale=alt.Scale(zero=False))
+    dots = alt.Chart(data).mark_circle(size=70, opacity=0.7).encode(
+        x=x, y=y, tooltip=["model", "seed", alt.Tooltip("f1:Q", format=".1f")])
+    mean = alt.Chart(data).mark_tick(thickness=3, size=30, color="black").encode(
+        x=x, y=alt.Y("mean(f1):Q"), tooltip=[alt.Tooltip("mean(f1):Q", format=".1f", title="mean F1")])
+    return alt.layer(dots, mean).properties(height=220)
 
 
 #: how the "each model against the previous one" table words a verdict

@@ -15,6 +15,8 @@ WORKSPACE = "evaluator.workspace_path"
 ANNOTATOR = "evaluator.annotator"
 #: suffix of the widget key that edits a kept value (widget state alone is dropped on page switches)
 _INPUT = ".input"
+#: the URL query parameter holding the workspace folder (``/evaluate?workspace=PATH``)
+URL_WORKSPACE = "workspace"
 
 
 def _keep(store: str) -> None:
@@ -30,6 +32,23 @@ def kept_text_input(label: str, store: str, *, default: str = "", **kwargs) -> s
     st.session_state.setdefault(store, default)
     st.session_state[store + _INPUT] = st.session_state[store]
     return st.text_input(label, key=store + _INPUT, on_change=_keep, args=(store,), **kwargs)
+
+
+def workspace_from_url() -> None:
+    """At the start of a session (a reload, a bookmark, a shared link), take the workspace folder from the URL's
+    ``?workspace=PATH``; later the sidebar box is the truth. Call before the sidebar box is drawn."""
+    if WORKSPACE not in st.session_state:
+        value = str(st.query_params.get(URL_WORKSPACE) or "").strip()
+        if value:
+            st.session_state[WORKSPACE] = value
+
+
+def workspace_to_url() -> None:
+    """Keep ``?workspace=PATH`` in the URL in step with the chosen folder (a page switch drops query parameters,
+    so every run puts it back), so that reloading or bookmarking any page opens the same workspace."""
+    value = str(st.session_state.get(WORKSPACE) or "").strip()
+    if value and st.query_params.get(URL_WORKSPACE) != value:
+        st.query_params[URL_WORKSPACE] = value
 
 
 def workspace_path() -> Path:

@@ -20,12 +20,24 @@ from evaluator.errors import EvaluatorError
 from evaluator.progress import Progress
 
 
+#: the "workspace PATH (why)" line of the running command, until it is printed (see :func:`workspace_options`)
+_ANNOUNCE: list[str] = []
+
+
+def announce_workspace() -> None:
+    """Print the pending "workspace PATH (why)" line on stderr, once: before the command's first output."""
+    while _ANNOUNCE:
+        click.echo(_ANNOUNCE.pop(), err=True)
+
+
 class _Group(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except EvaluatorError as err:
-            click.echo(f"error: {err}", err=True)
+            # one line: the workspace, when not said yet, goes into it
+            where = f" [{_ANNOUNCE.pop()}]" if _ANNOUNCE else ""
+            click.echo(f"error: {err}{where}", err=True)
             ctx.exit(2)
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
             raise
@@ -70,19 +82,35 @@ def main() -> None:
     """
 
 
-def workspace_options(func: Callable) -> Callable:
-    """Add ``--workspace`` and ``--db`` and pass the opened workspace as ``ws``."""
+WORKSPACE_HELP = ("Workspace folder (default: $EVALUATOR_WORKSPACE, else the nearest folder with a workspace.db "
+                  "from the current folder upward).")
 
-    @click.option("--workspace", "workspace", type=click.Path(file_okay=False), default=None,
-                  help="Workspace folder (default: $EVALUATOR_WORKSPACE or data/workspace).")
+
+def workspace_options(func: Callable) -> Callable:
+    """Add ``--workspace`` and ``--db`` and pass the opened workspace as ``ws``.
+
+    The workspace is ``--workspace``, else ``$EVALUATOR_WORKSPACE``, else the nearest one from the current folder
+    upward (:func:`evaluator.workspace.resolve_workspace`); without any, the command refuses. Unless ``--json``,
+    one line on stderr says which workspace was used and why: before the command's first output (its result or
+    its progress bar), or at its end; when the command fails first, the error's one line names it instead.
+    """
+
+    @click.option("--workspace", "workspace", type=click.Path(file_okay=False), default=None, help=WORKSPACE_HELP)
     @click.option("--db", "db_url", default=None,
                   help="SQLAlchemy database URL, e.g. postgresql://user@host/db (default: $EVALUATOR_DB_URL or "
                        "the workspace's SQLite file).")
     @functools.wraps(func)
     def wrapper(*args, workspace=None, db_url=None, **kwargs):
-        from evaluator.workspace import open_workspace
-        kwargs["ws"] = open_workspace(workspace, db_url=db_url)
-        return func(*args, **kwargs)
+        from evaluator.workspace import open_workspace, resolve_workspace
+        path, how = resolve_workspace(workspace)
+        kwargs["ws"] = open_workspace(path, db_url=db_url)
+        if kwargs["ws"].cleaned:  # leftovers of an interrupted training were removed: say so
+            from evaluator.housekeeping import describe
+            click.echo(f"note: {describe(kwargs['ws'].cleaned)}", err=True)
+        _ANNOUNCE[:] = [] if kwargs.get("as_json") else [f"workspace {path.resolve()} ({how})"]
+        result = func(*args, **kwargs)
+        announce_workspace()
+        return result
 
     return wrapper
 
@@ -134,6 +162,7 @@ unit_option = click.option(
 
 def emit(data: Any, as_json: bool, human: Callable[[Any], None] | None = None) -> None:
     """Print ``data`` as JSON, or through ``human`` (default: indented JSON)."""
+    announce_workspace()
     if as_json or human is None:
         click.echo(json.dumps(data, indent=None if as_json else 2, ensure_ascii=False, default=str))
     else:
@@ -150,6 +179,7 @@ def progress_bar(label: str, *, quiet: bool = False) -> Iterator[Progress | None
     if quiet or not sys.stderr.isatty():
         yield None
         return
+    announce_workspace()
     from tqdm import tqdm
 
     import shutil
@@ -178,3 +208,6 @@ from evaluator.cli import demo as _demo  # noqa: E402,F401
 from evaluator.cli import evaluation as _evaluation  # noqa: E402,F401
 from evaluator.cli import scoring as _scoring  # noqa: E402,F401
 from evaluator.cli import training as _training  # noqa: E402,F401
+from evaluator.cli import abtest as _abtest  # noqa: E402,F401
+from evaluator.cli import labeling as _labeling  # noqa: E402,F401
+from evaluator.cli import reporting as _reporting  # noqa: E402,F401

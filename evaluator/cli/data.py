@@ -5,13 +5,14 @@ from pathlib import Path
 
 import click
 
-from evaluator.cli import emit, json_option, main, progress_bar, workspace_options
+from evaluator.cli import announce_workspace, emit, json_option, main, progress_bar, workspace_options
+from evaluator.errors import ConfigError
 from evaluator.formats import ReadOptions, parse_label_map
 
 
 @main.command()
 @click.option("--workspace", type=click.Path(file_okay=False), default=None,
-              help="Workspace folder to create (default: $EVALUATOR_WORKSPACE or data/workspace).")
+              help="Workspace folder to create (default: $EVALUATOR_WORKSPACE; use . for the current folder).")
 @click.option("--db", "db_url", default=None, help="SQLAlchemy URL instead of the workspace's SQLite file.")
 @click.option("--task", type=click.Choice(["ner", "textcat"]), required=True, help="What the models do.")
 @click.option("--labels", default="", help="Comma-separated label set, e.g. PER,ORG,LOC (can grow on import).")
@@ -24,8 +25,9 @@ def init(workspace, db_url, task, labels, lang, as_json):
     Example:
       evaluator init --workspace ws --task ner --labels PER,ORG,LOC
     """
-    from evaluator.workspace import init_workspace
-    ws = init_workspace(workspace, task=task, labels=[x.strip() for x in labels.split(",") if x.strip()],
+    from evaluator.workspace import init_workspace, resolve_workspace
+    path, _how = resolve_workspace(workspace, search=False)
+    ws = init_workspace(path, task=task, labels=[x.strip() for x in labels.split(",") if x.strip()],
                         lang=lang, db_url=db_url)
     emit({"workspace": str(ws.path), "task": ws.task, "labels": ws.labels, "lang": ws.lang}, as_json,
          lambda d: click.echo(f"workspace {d['workspace']}: task {d['task']}, labels {', '.join(d['labels']) or '(none yet)'}"))
@@ -70,10 +72,15 @@ def read_options(func):
 @click.option("--skip-gold-overlap", is_flag=True,
               help="Leave out (and report) examples whose text is in a gold set (or, for a gold import, in a round).")
 @click.option("--annotator", default="import", show_default=True, help="Annotator name stored with the annotations.")
+@click.option("--sizes", default=None,
+              help="Split the file into consecutive rounds of these sizes, starting at --into round:N, e.g. "
+                   "50,100,250 (the rest is not imported).")
+@click.option("--shuffle", is_flag=True, help="With --sizes: fill the rounds in a seeded random order, not file order.")
+@click.option("--seed", type=int, default=0, show_default=True, help="With --shuffle: the seed of the order.")
 @workspace_options
 @json_option
 def import_(ws, file, into, fmt, encoding, scheme, tag_column, text_column, label_column, no_header, label_map, snap_spans,
-            extend_labels, skip_gold_overlap, annotator, as_json):
+            extend_labels, skip_gold_overlap, annotator, sizes, shuffle, seed, as_json):
     """Import FILE into a gold set, a round or the pool (all-or-nothing).
 
     \b
@@ -81,20 +88,33 @@ def import_(ws, file, into, fmt, encoding, scheme, tag_column, text_column, labe
       evaluator import eval.jsonl --into gold:test
       evaluator import eng.train --into round:1 --skip-gold-overlap
       evaluator import bbc/ --into pool --encoding utf-8,latin-1
+      evaluator import training.jsonl --into round:1 --sizes 50,100,250 --shuffle --seed 7
     """
     from evaluator.importer import import_file
+    from evaluator.store import next_round
+    if (shuffle or seed) and not sizes:
+        raise ConfigError("--shuffle and --seed only apply with --sizes.",
+                          hint="add --sizes, e.g. --sizes 50,100,250, or leave them out")
     opts = _read_options(encoding, scheme, text_column, label_column, no_header, label_map, snap_spans, ws.lang,
                          tag_column)
     with progress_bar("import", quiet=as_json) as progress:
         report = import_file(ws, file, into=into, format=fmt, options=opts, skip_gold_overlap=skip_gold_overlap,
-                             extend_labels=extend_labels, annotator=annotator, progress=progress)
+                             extend_labels=extend_labels, annotator=annotator, sizes=sizes, shuffle=shuffle,
+                             seed=seed, progress=progress)
+    if report["target"].startswith("round:"):
+        report["next_round"] = next_round(ws)
 
     def human(r):
         if r.get("already_imported"):
             click.echo(r["message"])
             return
+        into = ", ".join(p["target"] for p in r["rounds"]) if r.get("rounds") else r["target"]
         click.echo(f"imported {r['examples']} examples ({r['annotations']} accepted) from {r['file']} "
-                   f"[{r['format']}] into {r['target']}")
+                   f"[{r['format']}] into {into}")
+        for part in r.get("rounds") or []:
+            click.echo(f"  {part['target']:<10} {part['examples']} examples ({part['annotations']} accepted)")
+        if r.get("left_out"):
+            click.echo(f"  not imported: the last {r['left_out']} example(s) beyond the round sizes")
         per = r.get("spans_per_label") or r.get("labels") or {}
         for k, v in per.items():
             click.echo(f"  {k:<20} {v}")
@@ -104,7 +124,18 @@ def import_(ws, file, into, fmt, encoding, scheme, tag_column, text_column, labe
             click.echo(f"  left out {r['skipped_gold_overlap']} example(s): {r.get('skipped_because', 'leakage guard')}")
         if r.get("snapped"):
             click.echo(f"  snapped {r['snapped']} span(s) to token boundaries")
+        for note in r.get("notes", []):
+            click.echo(f"  note: {note}")
+        for x in r.get("near_duplicate_examples", []):
+            other = x.get("gold_text", x.get("round_text", ""))
+            click.echo(f"  near-duplicate {x['similarity']:.2f}, line {x['line']}: {x['text'][:50]!r} ~ {other[:50]!r}")
+        for w in r.get("warnings") or []:
+            click.echo(f"warning: {w}", err=True)
+        if r.get("next_round"):
+            click.echo(f"next free round: round:{r['next_round']}")
     emit(report, as_json, human)
+    if report.get("warning"):
+        click.echo(f"warning: {report['warning']}", err=True)
 
 
 @main.command()
@@ -171,8 +202,14 @@ def status(ws, as_json):
             click.echo(f"round {r['round']}: {r['examples']} examples, {r['accepted']} accepted ({per(r['per_label'])})")
         for g in d["gold_sets"]:
             state = f"frozen {g['content_hash'][:12]}" if g["frozen"] else "open"
+            if g.get("intact") is False:
+                state += ", CHANGED AFTER FREEZE"
             click.echo(f"gold {g['name']} v{g['version']} ({state}): {g['examples']} examples ({per(g['per_label'])})")
     emit(s, as_json, human)
+    if s.get("problems"):  # a frozen gold set whose content hash no longer matches
+        for problem in s["problems"]:
+            click.echo(f"error: {problem}", err=True)
+        click.get_current_context().exit(2)
 
 
 @main.group()
@@ -297,13 +334,103 @@ def gold_leakage(ws, threshold, as_json):
       evaluator gold leakage --threshold 0.9
     """
     from evaluator.gold import leakage_report
-    r = leakage_report(ws, threshold=threshold)
+    with progress_bar("leakage", quiet=as_json) as progress:
+        r = leakage_report(ws, threshold=threshold, progress=progress)
 
     def human(d):
         click.echo(d["message"])
         for x in d["exact"][:20]:
             click.echo(f"  exact  {x['gold']} ~ {x['other']}: {x['text'][:70]!r}")
-        click.echo(f"near-duplicates (char {d['ngram']}-gram Jaccard >= {d['threshold']}): {d['near_duplicates']}")
+        click.echo(f"near-duplicates (char {d['ngram']}-gram Jaccard >= {d['threshold']}): {d['near_duplicates']} "
+                   f"({d['gold_examples']:,} gold x {d['other_examples']:,} other texts, {d['search']['method']})")
         for x in d["near"][:20]:
             click.echo(f"  {x['similarity']:.2f} {x['gold']} ~ {x['other']}: {x['gold_text'][:60]!r}")
     emit(r, as_json, human)
+
+
+@main.group("round")
+def round_():
+    """Annotation rounds: list them with their imports, move an import or a round, delete a round.
+
+    \b
+    Examples:
+      evaluator round list
+      evaluator round move import:2 --to round:2
+      evaluator round move round:3 --to round:2
+      evaluator round delete 3 --yes
+    """
+
+
+@round_.command("list")
+@workspace_options
+@json_option
+def round_list(ws, as_json):
+    """The rounds, the pool and the imports in each (the ids `round move import:ID` takes), and the next free round.
+
+    \b
+    Example:
+      evaluator round list --json
+    """
+    from evaluator.store import list_imports, next_round, status as _status
+
+    s = _status(ws)
+    imports = list_imports(ws)
+    data = {"rounds": [{"round": r["round"], "examples": r["examples"], "accepted": r["accepted"],
+                        "imports": [i for i in imports if i["target"] == f"round:{r['round']}"]} for r in s["rounds"]],
+            "pool": {"examples": s["pool"]["examples"], "imports": [i for i in imports if i["target"] == "pool"]}
+            if s["pool"] else None,
+            "next_round": next_round(ws)}
+
+    def human(d):
+        for r in d["rounds"]:
+            click.echo(f"round {r['round']}: {r['examples']} examples, {r['accepted']} accepted")
+            for i in r["imports"]:
+                click.echo(f"  import:{i['id']:<5} {i['file']} [{i['format']}] {i['examples']} examples, {i['created_at']}")
+        if d["pool"]:
+            click.echo(f"pool: {d['pool']['examples']} examples")
+            for i in d["pool"]["imports"]:
+                click.echo(f"  import:{i['id']:<5} {i['file']} [{i['format']}] {i['examples']} examples")
+        click.echo(f"next free round: round:{d['next_round']}")
+    emit(data, as_json, human)
+
+
+@round_.command("move")
+@click.argument("source")
+@click.option("--to", "to", required=True, help="Where to: round:N or pool.")
+@workspace_options
+@json_option
+def round_move(ws, source, to, as_json):
+    """Move SOURCE (round:N, pool, or import:ID from `evaluator round list`) into another round or the pool.
+
+    Annotations and order are kept; gold sets, the leakage guard and rounds a trained model used are respected.
+
+    \b
+    Examples:
+      evaluator round move import:2 --to round:2
+      evaluator round move round:3 --to round:2
+    """
+    from evaluator.importer import move_data
+
+    r = move_data(ws, source, to=to)
+    emit(r, as_json, lambda d: click.echo(f"moved {d['moved']} examples of {d['source']} to {d['to']}"))
+
+
+@round_.command("delete")
+@click.argument("number", type=int)
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@workspace_options
+@json_option
+def round_delete(ws, number, yes, as_json):
+    """Delete round NUMBER with its examples and annotations (refused when a trained model used it).
+
+    \b
+    Example:
+      evaluator round delete 3 --yes
+    """
+    from evaluator.importer import delete_round
+
+    if not yes and not as_json:
+        announce_workspace()  # say which workspace before asking
+        click.confirm(f"Delete round {number} and its examples?", abort=True, err=True)
+    r = delete_round(ws, number)
+    emit(r, as_json, lambda d: click.echo(f"deleted round {d['round']} ({d['examples']} examples)"))

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from evaluator.cli import emit, gold_option, json_option, main, progress_bar, unit_option, workspace_options
+from evaluator.cli import announce_workspace, emit, gold_option, json_option, main, progress_bar, unit_option, workspace_options
 from evaluator.errors import ConfigError
 
 
@@ -233,6 +233,7 @@ def model_delete(ws, name, yes, as_json):
     from evaluator.models import delete_model
 
     if not yes and not as_json:
+        announce_workspace()  # say which workspace before asking
         click.confirm(f"Delete model {name} and its artifact?", abort=True, err=True)
     res = delete_model(ws, name)
     emit(res, as_json, lambda d: click.echo(f"deleted {d['name']}"))

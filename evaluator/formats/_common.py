@@ -64,7 +64,7 @@ def _decode_chain(data: bytes, encoding: str) -> tuple[str, str]:
             last = err if last is None else last
             continue
         except LookupError:
-            raise InputFormatError(f"unknown encoding {name!r}", hint=ENCODING_HINT) from None
+            raise LookupError(name) from None
         if text.startswith("\ufeff"):
             text = text[1:]
         return text, name
@@ -79,6 +79,9 @@ def decode_bytes(data: bytes, encoding: str, *, path: Path | str) -> tuple[str, 
     """
     try:
         return _decode_chain(data, encoding)
+    except LookupError as err:
+        raise InputFormatError(f"unknown encoding {err.args[0]!r} (--encoding {encoding!r})", path=str(path),
+                               hint=ENCODING_HINT + "; any Python codec name works (e.g. cp1252, utf-16)") from None
     except UnicodeDecodeError as err:
         bad = data[err.start:err.end]
         line = data.count(b"\n", 0, err.start) + 1
@@ -158,6 +161,38 @@ def iter_lines(path: Path, encoding: str) -> Iterator[tuple[int, str]]:
                                        f"{err.encoding} (line {no})", path=str(path), hint=ENCODING_HINT) from None
             start += len(raw)
             yield no, line
+#: deeper JSON is refused before parsing (Python's parser would hit its recursion limit near 1,000 levels)
+MAX_JSON_DEPTH = 200
+
+
+def too_deep(text: str, limit: int = MAX_JSON_DEPTH) -> bool:
+    """Whether JSON ``text`` nests arrays/objects more than ``limit`` levels (strings are skipped); cheap when the
+    text has few brackets.
+
+    >>> too_deep('{"a": [[1]]}'), too_deep("[" * 300 + "]" * 300), too_deep('"' + "[" * 300 + '"')
+    (False, True, False)
+    """
+    if text.count("[") + text.count("{") <= limit:
+        return False
+    depth = 0
+    in_string = escaped = False
+    for ch in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in "[{":
+            depth += 1
+            if depth > limit:
+                return True
+        elif ch in "]}":
+            depth -= 1
+    return False
 
 
 def iter_jsonl(path: Path, encoding: str, problems: Problems) -> Iterator[tuple[int, Any]]:
@@ -166,8 +201,16 @@ def iter_jsonl(path: Path, encoding: str, problems: Problems) -> Iterator[tuple[
     for no, line in iter_lines(path, encoding):
         if not line.strip():
             continue
+        if too_deep(line):
+            problems.add(f"JSON nested more than {MAX_JSON_DEPTH} levels deep", no,
+                         hint="each line must hold one flat JSON object with a \"text\" key")
+            continue
         try:
             obj = json.loads(line)
+        except RecursionError:  # (too_deep guards against it; kept as a net)
+            problems.add("JSON nested too deeply to read", no,
+                         hint="each line must hold one flat JSON object with a \"text\" key")
+            continue
         except ValueError as err:
             col = getattr(err, "colno", None)
             at = f" at column {col}" if col else ""
@@ -193,6 +236,51 @@ def get_text(obj: dict, key: str, where: int, problems: Problems) -> str | None:
         problems.add(f"{key!r} is {type(text).__name__}, not a string", where)
         return None
     return text
+
+
+def bad_characters(value: str) -> str | None:
+    """Why a string cannot be stored, or None: a NUL character (PostgreSQL refuses it in text, SQLite would keep
+    it; one rule for both) or a lone surrogate (half of a UTF-16 pair, e.g. ``"\\ud800"`` in JSON: not text).
+
+    >>> bad_characters("a\\x00b")
+    'a NUL character (U+0000) at position 1'
+    """
+    nul = value.find("\x00")
+    if nul >= 0:
+        return f"a NUL character (U+0000) at position {nul}"
+    if not value.isascii():
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as err:
+            return f"a lone surrogate (U+{ord(value[err.start]):04X}) at position {err.start}"
+    return None
+
+
+def _check_storable(rec: Record, where: int | None, problems: Problems) -> bool:
+    """Text, labels and meta of a record can be stored as they are (see :func:`bad_characters`; meta must be
+    JSON). Adds a problem and returns False otherwise."""
+    bad = bad_characters(rec.text) if isinstance(rec.text, str) else None
+    if bad:
+        problems.add(f"the text holds {bad}", where,
+                     hint="remove the character (a NUL or a lone surrogate is not text; JSON files must encode "
+                          "characters outside the BMP as a surrogate pair or as UTF-8)")
+        return False
+    for label in [rec.label, *(sp.label for sp in rec.spans)]:
+        if isinstance(label, str) and (bad := bad_characters(label)):
+            problems.add(f"label {label!r} holds {bad}", where, hint="fix the label")
+            return False
+    try:
+        json.dumps(rec.meta, ensure_ascii=False, allow_nan=False).encode("utf-8")
+    except (TypeError, ValueError, UnicodeEncodeError, RecursionError) as err:
+        problems.add(f"meta cannot be stored as JSON ({type(err).__name__}: {str(err)[:80]})", where,
+                     hint="meta values must be JSON: strings, numbers, booleans, lists and objects (no bytes)")
+        return False
+    return True
+
+
+def check_storable(records: list[Record], problems: Problems) -> list[Record]:
+    """Check :func:`_check_storable` on every record; returns the records that passed."""
+    return [r for r in records if _check_storable(r, r.line, problems)]
 
 
 def make_span(start: Any, end: Any, label: Any, where: int, problems: Problems) -> Span | None:
@@ -247,6 +335,10 @@ def validate_records(records: list[Record], problems: Problems, *, snap: bool = 
     ``keep_misaligned`` (prediction files) keeps spans that are off token boundaries or overlap, for the scorer
     to count as false positives.
     """
+    for rec in records:  # a file's own "_snapped" is not our count of snapped spans
+        if SNAPPED_KEY in rec.meta:
+            rec.meta.pop(SNAPPED_KEY)
+    records = check_storable(records, problems)
     need_tokens = [r for r in records if r.tokens is None and r.spans and r.text]
     if need_tokens:
         from evaluator.tokenize import ensure_tokens

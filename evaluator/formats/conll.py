@@ -168,6 +168,27 @@ def check_tags(tags: Sequence[str], scheme: str, lines: Sequence[int | None], pr
                 problems.add(bad[tag][0], line, hint=bad[tag][1])
 
 
+def note_iob2_i_starts(sentences: Iterable[tuple[Sequence[str], Sequence[int | None]]], notes: list[str]) -> int:
+    """Under an explicit IOB2 scheme, count ``I-X`` tags that start an entity (after ``O``, at a sentence start or
+    after another type): IOB2 forbids them, and they are read as the start of an entity (as conlleval and seqeval's
+    default mode do). Adds a note naming the first lines; returns the count."""
+    count, first = 0, []
+    for tags, lines in sentences:
+        prev = "O"
+        for tag, line in zip(tags, lines):
+            if tag.startswith("I-") and (prev == "O" or prev[2:] != tag[2:]):
+                count += 1
+                if len(first) < 3 and line is not None:
+                    first.append(str(line))
+            prev = tag
+    if count:
+        at = f" (line {', '.join(first)}{', ...' if count > len(first) else ''})" if first else ""
+        notes.append(f"{count} I- tag(s) start an entity{at}, which the IOB2 scheme does not allow; they were read "
+                     "as the start of an entity, as conlleval and seqeval's default mode read them (pass --scheme "
+                     "IOB1 if the file is IOB1)")
+    return count
+
+
 def _split_columns(line: str) -> list[str]:
     if "\t" in line:
         cols = [c.strip() for c in line.split("\t")]
@@ -257,6 +278,8 @@ class ConllFormat:
         problems.raise_if_any()
         if scheme == "auto":
             scheme = detect_scheme(s[1] for s in sentences)
+        elif scheme == "IOB2":
+            note_iob2_i_starts(((tags, lines) for _, tags, lines, _ in sentences), options.notes)
 
         records: list[Record] = []
         for words, tags, lines, doc in sentences:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import sys
 from pathlib import Path
 from typing import Iterable
 
@@ -72,6 +73,25 @@ def _map_label(raw: str | None, options: ReadOptions, no: int, problems: Problem
     return raw
 
 
+def _allow_long_fields() -> None:
+    # the csv module refuses fields over 131,072 characters by default; a long text is still a valid field
+    if csv.field_size_limit() < sys.maxsize:
+        csv.field_size_limit(sys.maxsize)
+
+
+#: first characters that make spreadsheet programs evaluate a cell as a formula (OWASP "CSV injection")
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(cell: str) -> str:
+    """A cell that Excel/LibreOffice would evaluate as a formula, prefixed with ``'`` so it shows as text.
+
+    >>> spreadsheet_safe("=1+2"), spreadsheet_safe("@SUM(A1)"), spreadsheet_safe("Peter")
+    ("'=1+2", "'@SUM(A1)", 'Peter')
+    """
+    return "'" + cell if cell.startswith(FORMULA_START) else cell
+
+
 class CsvFormat:
     name = "csv"
     task = "textcat"
@@ -81,6 +101,7 @@ class CsvFormat:
     def read(self, path: Path, options: ReadOptions | None = None) -> list[Record]:
         options = options or ReadOptions()
         raw, _ = read_text(path, options.encoding)
+        _allow_long_fields()
         reader = csv.reader(io.StringIO(raw, newline=""))
         problems = Problems(path)
         records: list[Record] = []
@@ -137,12 +158,13 @@ class CsvFormat:
         return records
 
     def write(self, records: Iterable[Record], path: Path, *, task: str = "textcat") -> None:
-        """Write ``text,label`` with a header row."""
+        """Write ``text,label`` with a header row; cells a spreadsheet would run as a formula are escaped
+        (:func:`spreadsheet_safe`)."""
         with open(path, "w", encoding="utf-8", newline="") as fh:
             w = csv.writer(fh)
             w.writerow(["text", "label"])
             for rec in records:
-                w.writerow([rec.text, rec.label if rec.label is not None else ""])
+                w.writerow([spreadsheet_safe(rec.text), spreadsheet_safe(rec.label if rec.label is not None else "")])
 
 
 class TextcatJsonlFormat:

@@ -100,6 +100,12 @@ class DocBinFormat:
         for n, doc in enumerate(docs, 1):
             user = doc.user_data if isinstance(doc.user_data, dict) else {}
             meta = dict(user.get("meta") or {}) if isinstance(user.get("meta"), dict) else {}
+            bad = {k: v for k, v in (doc.cats or {}).items()
+                   if isinstance(v, bool) or not isinstance(v, (int, float)) or v != v}
+            if bad:
+                problems.add(f"doc.cats must map categories to scores (numbers), got {bad!r:.60}", n,
+                             hint="set doc.cats = {'sport': 1.0, 'business': 0.0}")
+                continue
             # the highest category; none when every score is 0 (an unlabeled text, or no category applies)
             label = max(doc.cats, key=doc.cats.get) if doc.cats and max(doc.cats.values()) > 0 else None
             answer = user.get("answer", "accept")

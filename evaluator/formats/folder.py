@@ -2,7 +2,9 @@
 
 ``bbc/sport/199.txt`` becomes a record with label ``sport`` and ``meta = {"file": "sport/199.txt"}``. Only
 ``*.txt`` files in first-level sub-folders are read (files next to the class folders, such as a README, are not
-data); hidden entries are skipped. Texts are stripped of surrounding whitespace.
+data); hidden entries and broken links are skipped, and every skipped entry is reported in ``ReadOptions.notes``.
+A symbolic link that leads outside the folder is an error (an upload must not read ``/etc/passwd``). Texts are
+stripped of surrounding whitespace.
 
 ``ReadOptions.encoding`` applies to every file; ``"utf-8,latin-1"`` tries UTF-8 and falls back per file to
 Latin-1 (such records get ``meta["encoding"] = "latin-1"``); ``"utf-8-replace"`` replaces bad bytes.
@@ -43,11 +45,47 @@ class FolderFormat:
         problems = Problems(root)
         records: list[Record] = []
         primary = options.encoding.split(",")[0].strip()
-        classes = sorted((d for d in root.iterdir() if d.is_dir() and not d.name.startswith(".")),
-                         key=lambda d: d.name)
+        inside = root.resolve()
+        skipped: list[str] = []
+
+        def safe(p: Path) -> bool:
+            """A link that leaves the folder is an error; a broken link is skipped (and reported)."""
+            if not p.is_symlink():
+                return True
+            rel = p.relative_to(root).as_posix()
+            if not p.exists():
+                skipped.append(f"{rel} (broken link)")
+                return False
+            target = p.resolve()
+            if target != inside and inside not in target.parents:
+                problems.append(InputFormatError(f"is a link to {target}, outside the folder", path=f"{root.name}/{rel}",
+                                                 hint="copy the file into the folder; links that leave it are "
+                                                      "not followed"))
+                return False
+            return True
+
+        classes = []
+        for d in sorted(root.iterdir(), key=lambda d: d.name):
+            if d.name.startswith("."):
+                skipped.append(f"{d.name} (hidden)")
+            elif not safe(d):
+                continue
+            elif d.is_dir():
+                classes.append(d)
+            else:
+                skipped.append(f"{d.name} (not in a class folder)")
         for cls in classes:
-            files = sorted((f for f in cls.iterdir() if f.is_file() and f.suffix.lower() == ".txt"
-                            and not f.name.startswith(".")), key=lambda f: _natural(f.name))
+            files = []
+            for f in sorted(cls.iterdir(), key=lambda f: _natural(f.name)):
+                rel = f"{cls.name}/{f.name}"
+                if f.name.startswith("."):
+                    skipped.append(f"{rel} (hidden)")
+                elif not safe(f):
+                    continue
+                elif not f.is_file() or f.suffix.lower() != ".txt":
+                    skipped.append(f"{rel} ({'a folder' if f.is_dir() else 'not .txt'})")
+                else:
+                    files.append(f)
             for f in files:
                 rel = f"{cls.name}/{f.name}"
                 try:
@@ -67,6 +105,10 @@ class FolderFormat:
             raise InputFormatError("no .txt files in sub-folders", path=str(root),
                                    hint="put each class's .txt files in a sub-folder named after the class")
         problems.raise_if_any()
+        if skipped:
+            shown = ", ".join(skipped[:5]) + (f", ... ({len(skipped) - 5} more)" if len(skipped) > 5 else "")
+            options.notes.append(f"skipped {len(skipped)} entr{'y' if len(skipped) == 1 else 'ies'} of "
+                                 f"{root.name}/ that are not .txt files in class folders: {shown}")
         return records
 
     def write(self, records: Iterable[Record], path: Path, *, task: str = "textcat") -> None:

@@ -14,7 +14,8 @@ import json
 from pathlib import Path
 from typing import Any, Iterable
 
-from evaluator.formats._common import UNLABELED, Problems, make_span, public_meta, read_text, validate_records
+from evaluator.formats._common import (MAX_JSON_DEPTH, UNLABELED, Problems, make_span, public_meta, read_text,
+                                       too_deep, validate_records)
 from evaluator.errors import InputFormatError
 from evaluator.formats.base import ReadOptions, register
 from evaluator.records import Record, Span
@@ -84,8 +85,14 @@ class LabelStudioFormat:
     def read(self, path: Path, options: ReadOptions | None = None) -> list[Record]:
         options = options or ReadOptions()
         raw, _ = read_text(path, options.encoding)
+        if too_deep(raw):
+            raise InputFormatError(f"JSON nested more than {MAX_JSON_DEPTH} levels deep", path=str(path),
+                                   hint="export from Label Studio as JSON (an array of tasks)")
         try:
             tasks = json.loads(raw)
+        except RecursionError:  # (too_deep guards against it; kept as a net)
+            raise InputFormatError("JSON nested too deeply to read", path=str(path),
+                                   hint="export from Label Studio as JSON (an array of tasks)") from None
         except ValueError as err:
             line = getattr(err, "lineno", None)
             raise InputFormatError(f"malformed JSON: {getattr(err, 'msg', err)}", path=str(path), line=line,
@@ -130,8 +137,13 @@ class LabelStudioFormat:
                         else:
                             problems.add(f"cannot read region {value!r:.60}", n)
             else:
-                annotations = task.get("annotations") or task.get("completions") or []
-                usable = [a for a in annotations if isinstance(a, dict) and not a.get("was_cancelled")]
+                annotations = task.get("annotations", task.get("completions")) or []
+                if not isinstance(annotations, list) or not all(isinstance(a, dict) for a in annotations):
+                    problems.add(f"'annotations' must be a list of annotation objects, got {annotations!r:.60}", n,
+                                 hint="export from Label Studio as JSON; each annotation is an object with a "
+                                      "'result' list")
+                    continue
+                usable = [a for a in annotations if not a.get("was_cancelled")]
                 if not annotations:
                     answer = UNLABELED
                 elif not usable:
@@ -141,8 +153,17 @@ class LabelStudioFormat:
                     if ann.get("completed_by") is not None:
                         by = ann["completed_by"]
                         meta["_annotator_id"] = by.get("email", by.get("id")) if isinstance(by, dict) else by
-                    for res in ann.get("result") or []:
+                    results = ann.get("result") or []
+                    if not isinstance(results, list):
+                        problems.add(f"'result' must be a list of regions, got {results!r:.60}", n,
+                                     hint="export from Label Studio as JSON")
+                        results = []
+                    for res in results:
+                        if isinstance(res, dict) and res.get("type") == "relation":
+                            continue  # relations between regions are not read
                         if not isinstance(res, dict) or not isinstance(res.get("value"), dict):
+                            problems.add(f"cannot read result {res!r:.60}: expected an object with a 'value' "
+                                         "object", n, hint="export from Label Studio as JSON")
                             continue
                         kind = res.get("type")
                         if kind in ("labels", "hypertextlabels") or "labels" in res["value"]:

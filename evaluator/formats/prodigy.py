@@ -57,7 +57,8 @@ def _tokens_checked(raw: object, text: str, no: int, problems: Problems) -> list
         return None
     tokens: list[Token] = []
     for k, t in enumerate(raw):
-        if not isinstance(t, dict) or not isinstance(t.get("start"), int) or not isinstance(t.get("end"), int):
+        if not isinstance(t, dict) or not all(isinstance(t.get(key), int) and not isinstance(t.get(key), bool)
+                                              for key in ("start", "end")):
             problems.add(f"token {k} needs integer 'start' and 'end' (got {t!r:.60})", no)
             return None
         tok = Token(t["start"], t["end"])
@@ -132,8 +133,11 @@ class ProdigyFormat:
                             continue
                 spans.append(span)
             answer = obj.get("answer")
-            if answer is None:  # a raw input task unless it carries annotation content
-                has_content = bool(spans or raw_spans or obj.get("label") is not None or obj.get("accept"))
+            suggested = isinstance(obj.get("meta"), dict) and obj["meta"].get("suggested_by")
+            if answer is None:  # a raw input task unless it carries annotation content (not a model's suggestion,
+                # as in a batch from `evaluator next --out`: answers come back with an "answer")
+                has_content = not suggested and bool(spans or raw_spans or obj.get("label") is not None
+                                                     or obj.get("accept"))
                 answer = "accept" if has_content else UNLABELED
             meta = dict(obj["meta"]) if isinstance(obj.get("meta"), dict) else {}
             if obj.get("meta") is not None and not isinstance(obj.get("meta"), dict):

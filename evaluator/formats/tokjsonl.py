@@ -13,7 +13,7 @@ from typing import Iterable
 
 from evaluator.formats._common import Problems, iter_jsonl
 from evaluator.formats.base import ReadOptions, register
-from evaluator.formats.conll import check_tags, detect_scheme, normalize_scheme, split_tag, \
+from evaluator.formats.conll import check_tags, detect_scheme, normalize_scheme, note_iob2_i_starts, split_tag, \
     tags_to_spans, word_tags
 from evaluator.records import Record, text_from_tokens
 
@@ -61,6 +61,8 @@ class TokenJsonlFormat:
         problems.raise_if_any()
         if scheme == "auto":
             scheme = detect_scheme(tags for _, _, tags, _ in rows)
+        elif scheme == "IOB2":
+            note_iob2_i_starts(((tags, [no] * len(tags)) for no, _, tags, _ in rows), options.notes)
         records = []
         for no, words, tags, meta in rows:
             text, tokens = text_from_tokens(words)

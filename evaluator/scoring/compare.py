@@ -19,6 +19,7 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 from evaluator.errors import ConfigError, NotFoundError
+from evaluator.progress import Progress, report
 from evaluator.records import Record
 from evaluator.report.verdict import (ALPHA, _point_key, describe, format_p, headline_p, holm_sentence,
                                       verdict_of)
@@ -100,8 +101,11 @@ def compare_models(ws: Workspace, gold: str, model_a: str, model_b: str, *, vers
 
 def compare_to_previous(ws: Workspace, gold: str, models: Sequence[str], *, version: int | None = None,
                         mode: str = "default", scheme: str | None = None, resamples: int = DEFAULT_RESAMPLES,
-                        seed: int = DEFAULT_SEED, unit: str = "auto", alpha: float = ALPHA) -> list[dict[str, Any]]:
+                        seed: int = DEFAULT_SEED, unit: str = "auto", alpha: float = ALPHA,
+                        progress: Progress | None = None) -> list[dict[str, Any]]:
     """Each model against the previous one in ``models`` (k vs k-1), with Holm-corrected p-values.
+
+    ``progress(done, total, message)`` is called before each comparison (stored comparisons are reused).
 
     One dict per consecutive pair: ``model_a`` (previous), ``model_b``, ``a``, ``b`` (their headline scores),
     ``delta``, ``ci95``, ``p`` (the larger of the bootstrap and randomization p-values), ``p_holm``,
@@ -114,8 +118,13 @@ def compare_to_previous(ws: Workspace, gold: str, models: Sequence[str], *, vers
     if len(models) < 2:
         raise ConfigError("Comparing with the previous model needs at least two models.",
                           hint="train a model on another round first")
-    results = [compare_models(ws, gold, a, b, version=version, mode=mode, scheme=scheme, resamples=resamples,
-                              seed=seed, unit=unit) for a, b in zip(models, models[1:])]
+    pairs = list(zip(models, models[1:]))
+    results = []
+    for k, (a, b) in enumerate(pairs):
+        report(progress, k, len(pairs), f"{b} against {a}")
+        results.append(compare_models(ws, gold, a, b, version=version, mode=mode, scheme=scheme,
+                                      resamples=resamples, seed=seed, unit=unit))
+    report(progress, len(pairs), len(pairs), "done")
     adjusted = holm([headline_p(r) for r in results])
     out = []
     for r, ph in zip(results, adjusted):

@@ -20,6 +20,7 @@ otherwise the curve **has flattened**.
 """
 from __future__ import annotations
 
+import contextlib
 import math
 import random
 import shutil
@@ -268,6 +269,10 @@ def learning_curve(ws: Workspace, *, trainer: str | None = None, round: int | No
     runs: list[CurveRun] = []
     done = 0
     started = time.perf_counter()
+    from evaluator.housekeeping import training_guard
+
+    guard = contextlib.ExitStack()  # held while training: the cleaner leaves the scratch folder of a running curve alone
+    guard.enter_context(training_guard(ws))
     scratch = Path(tempfile.mkdtemp(prefix=".curve-", dir=ws.models_dir))
     try:
         for s in sd:
@@ -294,6 +299,7 @@ def learning_curve(ws: Workspace, *, trainer: str | None = None, round: int | No
                 done += 1
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+        guard.close()
     report(progress, total, total, "scoring the curve")
     result = summarize_curve(runs, resamples=resamples, seed=seed)
     result.update({"trainer": trainer, "round": round, "gold": gold, "gold_version": info["version"],

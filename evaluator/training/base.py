@@ -261,10 +261,19 @@ def empty_out_dir(out_dir: Path) -> Path:
     return out_dir
 
 
+#: TrainResult fields kept out of ``meta.json``: the hash itself, and the wall-clock time (stored with the model
+#: in the registry), so that the same records, trainer, config and seed give the same artifact hash
+_NOT_IN_META = ("artifact_hash", "seconds")
+
+
 def finish_artifact(result: "TrainResult", out_dir: Path, resolved: dict[str, Any]) -> "TrainResult":
-    """Write the resolved config and the metadata next to the model, then hash the whole folder."""
+    """Write the resolved config and the metadata next to the model, then hash the whole folder.
+
+    Nothing that depends on the run rather than its inputs (temporary paths, timings) goes into the folder: the
+    same records, trainer, config and seed give the same artifact hash.
+    """
     write_json(out_dir / CONFIG_FILE, resolved)
-    write_json(out_dir / META_FILE, {k: v for k, v in result.to_json().items() if k != "artifact_hash"})
+    write_json(out_dir / META_FILE, {k: v for k, v in result.to_json().items() if k not in _NOT_IN_META})
     result.artifact_hash = artifact_hash(out_dir)
     return result
 

@@ -166,20 +166,49 @@ class CRFPredictor:
         self.nlp = spacy.blank(lang)
         self.window = window
 
+    def _tag(self, record: Record, *, marginals: bool = False):
+        """(prediction, probability of the predicted tag sequence, marginals [tokens x tags]) of one record."""
+        import numpy as np
+
+        doc = record_to_doc(record, self.nlp)
+        tags_of = self.tagger.labels() if marginals else []
+        if not len(doc):
+            return Prediction(), 1.0, np.zeros((0, len(tags_of)))
+        self.tagger.set(doc_features(doc, window=self.window))
+        tags = self.tagger.tag()
+        toks = [Token(t.idx, t.idx + len(t.text)) for t in doc]
+        pred = Prediction(spans=iob2_to_spans(toks, tags))
+        if not marginals:
+            return pred, None, None
+        probs = np.array([[self.tagger.marginal(y, i) for y in tags_of] for i in range(len(doc))])
+        return pred, float(self.tagger.probability(tags)), probs
+
     def predict(self, records: Sequence[Record], *, batch_size: int = 256,
                 progress: PredictProgress | None = None) -> list[Prediction]:
         """Entity spans (character offsets into each record's text)."""
         out: list[Prediction] = []
         for batch in batched(records, batch_size):
-            for r in batch:
-                doc = record_to_doc(r, self.nlp)
-                tags = self.tagger.tag(doc_features(doc, window=self.window)) if len(doc) else []
-                toks = [Token(t.idx, t.idx + len(t.text)) for t in doc]
-                spans = [s for s in iob2_to_spans(toks, tags)]
-                out.append(Prediction(spans=spans))
+            out.extend(self._tag(r)[0] for r in batch)
             if progress is not None:
                 progress(len(out), len(records), "predicting")
         return out
+
+    def predict_marginals(self, records: Sequence[Record], *, batch_size: int = 256,
+                          progress: PredictProgress | None = None) -> list[tuple[Prediction, float, Any]]:
+        """Predictions with CRFsuite's confidence: per record ``(prediction, P(predicted tag sequence | text),
+        marginals)``, where ``marginals[i, j]`` is the probability that token i (of the record's ``Doc``) has tag
+        ``self.tags[j]``: what ``sklearn_crfsuite.CRF.predict_marginals`` computes, as an array."""
+        out: list[tuple[Prediction, float, Any]] = []
+        for batch in batched(records, batch_size):
+            out.extend(self._tag(r, marginals=True) for r in batch)
+            if progress is not None:
+                progress(len(out), len(records))
+        return out
+
+    @property
+    def tags(self) -> list[str]:
+        """The tags of the model (IOB2), in the column order of :meth:`predict_marginals`."""
+        return list(self.tagger.labels())
 
 
 register_trainer(CRFNerTrainer())

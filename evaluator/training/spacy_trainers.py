@@ -326,9 +326,11 @@ class SpacyTrainer:
         try:
             DocBin(docs=[docs[i] for i in train_idx]).to_disk(work / "train.spacy")
             DocBin(docs=[docs[i] for i in dev_idx]).to_disk(work / "dev.spacy")
-            cfg["paths"]["train"] = str(work / "train.spacy")
-            cfg["paths"]["dev"] = str(work / "dev.spacy")
+            # the run's temporary paths go into the run's copy only: the artifact (saved config.cfg and our
+            # config.json) must not depend on where it was trained, so the same inputs give the same hash
             run_cfg = cfg.copy()
+            run_cfg["paths"]["train"] = str(work / "train.spacy")
+            run_cfg["paths"]["dev"] = str(work / "dev.spacy")
             run_cfg["training"]["before_update"] = {"@callbacks": "evaluator.before_update.v1", "key": key}
             run_cfg["training"]["logger"] = {"@loggers": "evaluator.progress_logger.v1", "key": key}
             _HOOKS[key] = hooks
@@ -404,13 +406,16 @@ def _plain(cfg) -> dict[str, Any]:
 
 
 def _strip_hooks(model_dir: Path, clean_cfg) -> None:
-    """Rewrite the saved pipeline's config.cfg without our per-run hooks (so plain ``spacy.load`` works)."""
+    """Rewrite the saved pipeline's config.cfg without our per-run hooks (so plain ``spacy.load`` works) and
+    without the run's temporary data paths (so the artifact does not depend on where it was trained)."""
     from thinc.api import Config
 
     path = model_dir / "config.cfg"
     saved = Config().from_disk(path, interpolate=False)
     saved["training"]["before_update"] = None
     saved["training"]["logger"] = clean_cfg["training"]["logger"]
+    for key in ("train", "dev"):
+        saved["paths"][key] = clean_cfg["paths"][key]
     saved.to_disk(path)
 
 

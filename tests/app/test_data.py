@@ -21,7 +21,7 @@ def _jsonl(rows) -> bytes:
 
 
 def _upload(at, name: str, data: bytes) -> None:
-    at.file_uploader(key="data.upload").upload(name, data, "application/octet-stream")
+    at.file_uploader[0].upload(name, data, "application/octet-stream")
     at.run()
 
 
@@ -55,6 +55,10 @@ def test_same_upload_twice_is_reported_as_already_imported(app, demo_ws):
     at.number_input(key="data.round").set_value(9)
     at.button(key="data.import").click()
     at.run()
+    assert at.number_input(key="data.round").value == 10  # moved on to the next free round
+    assert at.button(key="data.import").disabled  # and the uploader is empty: a second click adds nothing
+    _upload(at, "extra.jsonl", _jsonl(GOOD))
+    at.number_input(key="data.round").set_value(9)  # the same file into the same round again
     at.button(key="data.import").click()
     at.run()
     no_exception(at)
@@ -111,7 +115,7 @@ def test_preview_shows_spans_inline(app, demo_ws):
     at.run()
     no_exception(at)
     records = load_records(demo_ws, "gold:demo-test", answers=None)
-    table = at.dataframe[-1].value
+    [table] = [d.value for d in at.dataframe if "text" in d.value.columns]
     assert len(table) == min(50, len(records))
     first = records[0]
     s = first.spans[0]
@@ -176,3 +180,61 @@ def test_csv_without_header_and_a_label_map_like_ag_news(app, tmp_path, monkeypa
     no_exception(at)
     assert not at.error
     assert status(ws)["rounds"][-1]["per_label"] == {"business": 1, "sport": 1}
+
+
+HOSTILE_LABELS = ["![x](http://127.0.0.1:9/leak.png)", "http://evil.example/a", "www.evil.example", "a@evil.example"]
+
+
+def _no_live_markdown(markdown: str) -> None:
+    """No image, link or bare URL/e-mail that Markdown would turn into something the browser fetches or follows."""
+    import re
+
+    markdown = re.sub(r"(`+)(.+?)\1", "", markdown)  # code spans show their content literally
+    assert "![" not in markdown and "](" not in markdown.replace("\\](", "")
+    assert not re.search(r"https?\\?://|www\\?\.|@[\w.-]", markdown), markdown
+
+
+def test_user_strings_are_shown_as_text(app, demo_ws):
+    """Issue: the uploaded file's name and the "Labels added" caption were Markdown; a label ![x](http://...) made the
+    browser fetch an outside URL, and bare URLs in label badges became links."""
+    at = app("pages/data.py")
+    rows = [{"text": "Ada Lovelace joined Initech in Leeds.",
+             "spans": [{"start": 0, "end": 12, "label": lab}]} for lab in HOSTILE_LABELS]
+    rows = [{**r, "text": f"{k} {r['text']}", "spans": [{**r["spans"][0], "start": 2 + len(str(k)) - 1,
+                                                         "end": 14 + len(str(k)) - 1}]} for k, r in enumerate(rows)]
+    _upload(at, "![y](http:__evil.example_f.png)`x`.jsonl", _jsonl(rows))
+    at.checkbox(key="data.extend_labels").check()
+    at.number_input(key="data.round").set_value(7)
+    at.button(key="data.import").click()
+    at.run()
+    no_exception(at)
+    assert not at.error, [e.value for e in at.error]
+    shown = texts(at, "success") + texts(at, "caption") + texts(at, "info") + texts(at, "warning")
+    assert any("Labels added" in c for c in shown)
+    for markdown in shown:
+        _no_live_markdown(markdown)
+    assert any("``![y](http:__evil.example_f.png)`x`.jsonl``" in s for s in texts(at, "success"))  # a code span
+    at.run()  # (the dataset list was read before the import)
+    at.selectbox(key="data.preview_target").set_value("round:7")
+    at.run()
+    highlighted = [m for m in texts(at, "markdown") if "badge" in m]
+    assert highlighted
+    for markdown in highlighted:
+        _no_live_markdown(markdown)
+
+
+def test_csv_export_escapes_formula_cells(tmp_workspace, tmp_path):
+    import csv
+
+    from evaluator.importer import export_records, import_file
+
+    ws = tmp_workspace("textcat", labels=["sport"])
+    src = tmp_path / "in.csv"
+    src.write_text('text,label\n"=HYPERLINK(""http://x"",""y"")",sport\n+1 goal,sport\n-- Leeds,sport\n'
+                   '@SUM(A1),sport\nplain,sport\n', encoding="utf-8")
+    import_file(ws, src, into="round:1")
+    out = tmp_path / "out.csv"
+    export_records(ws, "round:1", format="csv", out=out)
+    with open(out, newline="", encoding="utf-8") as fh:
+        cells = [row[0] for row in csv.reader(fh)][1:]
+    assert cells == ["'=HYPERLINK(\"http://x\",\"y\")", "'+1 goal", "'-- Leeds", "'@SUM(A1)", "plain"]

@@ -18,16 +18,9 @@ MODELS = ["round-1-crf-ner", "round-2-crf-ner", "round-3-crf-ner"]
 @pytest.fixture(scope="module")
 def trained_path(tmp_path_factory):
     """The NER demo workspace with crf-ner models of rounds 1, 2 and 3 (about 1 s of training)."""
-    from evaluator.demo import build_demo
-    from evaluator.models import train_round
-    from evaluator.workspace import open_workspace
+    from tests.training.helpers import demo_with_models
 
-    path = tmp_path_factory.mktemp("evaluate") / "demo"
-    build_demo(path)
-    ws = open_workspace(path)
-    for k in (1, 2, 3):
-        train_round(ws, k, trainer="crf-ner")
-    return path
+    return demo_with_models(tmp_path_factory.mktemp("evaluate") / "demo")
 
 
 @pytest.fixture
@@ -104,7 +97,8 @@ def test_example_diff_filters(app, trained):
     lost = sum(r["kind"] == "lost" for r in diff)
     table = at.dataframe[-1].value
     assert (table["kind"] == "gained").sum() == gained and (table["kind"] == "lost").sum() == lost
-    at.multiselect(key="eval.diff_kinds").set_value(["gained"])
+    [kind] = [m for m in at.multiselect if m.label == "Kind"]
+    kind.set_value(["gained"])
     at.selectbox(key="eval.diff_label").set_value("ORG")
     at.run()
     no_exception(at)
@@ -206,3 +200,42 @@ def test_models_are_ordered_and_paired_by_round_not_by_creation(app, demo_ws):
     assert at.selectbox(key="eval.model_a").value == "round-2-crf-ner"
     assert at.selectbox(key="eval.model_b").value == "round-3-crf-ner"
     assert at.multiselect(key="eval.holm_models").value == MODELS
+
+
+def test_iteration_verdict_over_runs_above_the_artifact_comparison(app, tmp_path, monkeypatch):
+    """Rounds 1 and 3 with two seeds each: the page gives the round verdict (over all runs, with the runs as dots)
+    before the comparison of the two model files."""
+    from evaluator.demo import build_demo
+    from evaluator.models import train_runs
+    from evaluator.scoring.iterations import compare_rounds
+    from evaluator.workspace import open_workspace
+
+    build_demo(tmp_path / "news", task="textcat")
+    monkeypatch.setenv("EVALUATOR_WORKSPACE", str(tmp_path / "news"))
+    ws = open_workspace(tmp_path / "news")
+    quick = {"training.max_steps": 30, "training.eval_frequency": 10}
+    for k in (1, 3):
+        train_runs(ws, k, seeds=[0, 1], trainer="spacy-textcat", config=quick)
+    at = _fast(app("pages/evaluate.py"), resamples=500)
+    assert at.selectbox(key="eval.model_a").value == "round-1-spacy-textcat"
+    assert at.selectbox(key="eval.model_b").value == "round-3-spacy-textcat"
+    ref = compare_rounds(ws, GOLD, trainer="spacy-textcat", config=quick, pairs=[(1, 3)], resamples=500)["steps"][0]
+    boxes = {"improved": "success", "regressed": "error"}.get(ref["verdict"], "info")
+    assert any(t.replace("\\", "") == ref["sentences"][0] for t in texts(at, boxes))  # escaped Markdown
+    md = texts(at, "markdown")
+    i_round = next(i for i, t in enumerate(md) if t.startswith("**Did round 3 make `spacy-textcat` better"))
+    i_files = next(i for i, t in enumerate(md) if t.startswith("**About these two model files**"))
+    assert i_round < i_files
+    specs = [json.loads(c.proto.spec) for c in at.get("vega_lite_chart")]
+    runs = [s for s in specs if any(layer.get("mark", {}).get("type") == "tick" for layer in s.get("layer", []))]
+    assert runs, "the runs are drawn as dots with their mean"
+    from evaluator.models import list_models
+    from evaluator.scoring.evaluate import evaluate_models
+    from ui import render
+
+    rows = render.run_rows(evaluate_models(ws, GOLD, resamples=500), list_models(ws), trainer="spacy-textcat",
+                           overrides=quick, cumulative=True)
+    assert sorted((r["round"], r["model"]) for r in rows) == [
+        (1, "round-1-spacy-textcat"), (1, "round-1-spacy-textcat-s1"), (3, "round-3-spacy-textcat"),
+        (3, "round-3-spacy-textcat-s1")]
+    assert [r["f1"] for r in rows if r["round"] == 3] == [100 * x for x in ref["runs"]["b"]]

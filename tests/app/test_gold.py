@@ -76,16 +76,23 @@ def test_verify_reports_a_tampered_frozen_set(app, demo_ws):
     assert "Traceback" not in " ".join(errors)
 
 
-def test_leakage_report_tables_follow_the_threshold(app, demo_ws):
+def test_leakage_report_runs_when_asked_and_follows_the_threshold(app, demo_ws):
     at = app("pages/gold.py")
+    no_exception(at)
+    assert not any(m.label == "Exact overlaps" for m in at.metric)  # nothing computed on a visit
+    at.button(key="gold.leakage").click()
+    at.run()
     no_exception(at)
     expected = leakage_report(demo_ws, threshold=0.9)
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Exact overlaps"] == str(expected["exact_overlaps"])
-    assert metrics["Near-duplicates (≥ 0.90)"] == str(expected["near_duplicates"])
+    assert metrics["Near-duplicates (≥ 0.90)"] == str(expected["near_duplicates"]) and expected["near_duplicates"] > 0
     near = at.dataframe[-1].value
     assert list(near["similarity"]) == [x["similarity"] for x in expected["near"]]
     at.slider(key="gold.threshold").set_value(0.6)
+    at.run()
+    assert not any(m.label.startswith("Near-duplicates") for m in at.metric)  # another threshold: ask again
+    at.button(key="gold.leakage").click()
     at.run()
     lower = leakage_report(demo_ws, threshold=0.6)
     assert {m.label: m.value for m in at.metric}["Near-duplicates (≥ 0.60)"] == str(lower["near_duplicates"])

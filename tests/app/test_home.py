@@ -70,3 +70,40 @@ def test_sidebar_workspace_from_session_state(app, demo_ws, tmp_path):
     assert at.sidebar.text_input(key="evaluator.annotator.input").value == "ada"
     assert any("no workspace" in c for c in texts(at.sidebar, "caption"))
     assert any(str(tmp_path / "elsewhere") in t for t in texts(at, "info"))
+
+
+def test_the_sidebar_says_when_leftovers_of_a_killed_training_were_removed(app, demo_ws):
+    tmp = demo_ws.models_dir / ".tmp-killed"
+    tmp.mkdir()
+    (tmp / "model.bin").write_bytes(b"x" * 2_000_000)
+    at = app()
+    no_exception(at)
+    assert not tmp.exists()
+    assert any("Removed 1 leftover of interrupted training (2.0 MB)" in t for t in texts(at.sidebar, "info"))
+
+
+def test_a_folder_outside_the_current_one_needs_a_confirmation(tmp_path, monkeypatch):
+    """Issue: the sidebar created workspaces at any writable path (…/a/../../x); now the resolved path is shown and
+    creating it outside the current folder needs a tick."""
+    from streamlit.testing.v1 import AppTest
+    from tests.app.conftest import APP, REPO
+
+    monkeypatch.syspath_prepend(str(REPO))
+    (tmp_path / "here").mkdir()
+    monkeypatch.chdir(tmp_path / "here")
+    typed = tmp_path / "here" / "a" / ".." / ".." / "x"
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state["evaluator.workspace_path"] = str(typed)
+    at.run()
+    no_exception(at)
+    resolved = str((tmp_path / "x").resolve())
+    assert any(resolved in t for t in texts(at, "info"))
+    assert any(resolved in c for c in texts(at.sidebar, "caption"))
+    assert at.button(key="home.create_empty").disabled and at.button(key="home.create_demo").disabled
+    at.checkbox(key="home.confirm_outside").check()
+    at.run()
+    assert not at.button(key="home.create_empty").disabled
+    at.button(key="home.create_empty").click()
+    at.run()
+    no_exception(at)
+    assert open_workspace(tmp_path / "x").task == "ner"

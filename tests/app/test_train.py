@@ -118,14 +118,36 @@ def test_failures_are_shown_without_traceback(app, demo_ws):
     assert list_models(demo_ws) == []
 
 
-def test_taken_name_disables_train_and_rename_delete(app, demo_ws):
+def test_a_trained_round_suggests_a_free_name_and_a_typed_taken_name_is_refused(app, demo_ws):
+    """Issue 7, item 13: no yellow "exists already" on every visit once the latest round is trained."""
     train_round(demo_ws, 1, trainer="crf-ner")
     at = app("pages/train.py")
     at.selectbox(key="train.trainer").set_value("crf-ner")
     at.selectbox(key="train.round").set_value(1)
     at.run()
+    assert not at.warning and not at.button(key="train.start").disabled
+    assert any("Will be saved as `round-1-crf-ner-2` (`round-1-crf-ner` exists already)" in c
+               for c in texts(at, "caption"))
+    at.button(key="train.start").click()
+    at.run()
+    _wait_all(demo_ws)
+    assert [m["name"] for m in list_models(demo_ws)] == ["round-1-crf-ner", "round-1-crf-ner-2"]
+    at = app("pages/train.py")
+    at.selectbox(key="train.trainer").set_value("crf-ner")
+    at.selectbox(key="train.round").set_value(1)
+    at.text_input(key="train.name").set_value("round-1-crf-ner")  # typed: refused, with a free name offered
+    at.run()
     assert at.button(key="train.start").disabled
-    assert any("round-1-crf-ner" in w and "exists already" in w for w in texts(at, "warning"))
+    assert any("`round-1-crf-ner` exists already" in w and "`round-1-crf-ner-3`" in w
+               for w in texts(at, "warning"))
+
+
+def test_rename_and_delete(app, demo_ws):
+    train_round(demo_ws, 1, trainer="crf-ner")
+    at = app("pages/train.py")
+    at.selectbox(key="train.trainer").set_value("crf-ner")
+    at.selectbox(key="train.round").set_value(1)
+    at.run()
 
     at.text_input(key="train.new_name").set_value("baseline")
     at.run()
@@ -134,7 +156,7 @@ def test_taken_name_disables_train_and_rename_delete(app, demo_ws):
     no_exception(at)
     assert [m["name"] for m in list_models(demo_ws)] == ["baseline"]
     assert list(at.dataframe[0].value["model"]) == ["baseline"]
-    assert not at.button(key="train.start").disabled  # the default name is free again
+    assert any("Will be saved as `round-1-crf-ner`." in c for c in texts(at, "caption"))  # free again
 
     at.text_input(key="train.new_name").set_value("bad name!")
     at.run()
@@ -151,15 +173,35 @@ def test_taken_name_disables_train_and_rename_delete(app, demo_ws):
     assert list_models(demo_ws) == [] and any("No models yet" in t for t in texts(at, "info"))
 
 
-def test_scores_appear_in_the_models_table(app, demo_ws):
+def test_scores_appear_in_the_models_table_first_and_hashes_last(app, demo_ws):
     from evaluator.scoring.evaluate import evaluate_models
 
     train_round(demo_ws, 1, trainer="crf-ner")
     [ev] = evaluate_models(demo_ws, "demo-test", resamples=100)
     at = app("pages/train.py")
     no_exception(at)
-    [row] = at.dataframe[0].value.to_dict("records")
-    assert row[f"F1 demo-test v{ev['gold_version']}"] == ev["micro"]["f1"]
+    table = at.dataframe[0].value
+    [row] = table.to_dict("records")
+    column = f"F1 demo-test v{ev['gold_version']}"
+    assert row[column] == ev["micro"]["f1"]
+    assert list(table.columns)[:2] == ["model", column] and list(table.columns)[-1] == "train hash"
+
+
+def test_an_old_finished_job_is_reported_to_the_session_that_ran_it_only(app, demo_ws):
+    """Issue 7, item 13: old success banners do not greet every later visitor until someone dismisses them."""
+    at = app("pages/train.py")
+    _train_in_page(at, demo_ws, round=1)
+    assert any("Trained **round-1-crf-ner**" in s for s in texts(at, "success"))
+    soon = app("pages/train.py")  # another session, right after: it may see what just finished
+    assert any("Trained **round-1-crf-ner**" in s for s in texts(soon, "success"))
+    [job] = jobs.list_jobs(meta=_meta(demo_ws))
+    job.finished -= 3600  # an hour later
+    later = app("pages/train.py")
+    no_exception(later)
+    assert not any("Trained" in s for s in texts(later, "success"))
+    assert list(later.dataframe[0].value["model"]) == ["round-1-crf-ner"]  # the model itself is there
+    at.run()
+    assert any("Trained **round-1-crf-ner**" in s for s in texts(at, "success"))  # until dismissed, for its session
 
 
 def test_learning_curve_runs_in_the_background_and_is_drawn(app, demo_ws):
@@ -210,3 +252,15 @@ def test_render_helpers_for_the_page():
     assert rows[0]["train hash"] == "abcdef012345" and rows[0]["F1 test v2"] == 0.5 and rows[0]["examples"] == 9
     assert rows[1]["trainer"] == "external (predictions)" and rows[1]["F1 test v2"] is None
     assert "F1 test v1" not in rows[1]  # a stale evaluation (the gold set changed since) is not shown
+
+
+def test_several_runs_from_the_page(app, demo_ws):
+    """Runs = 2 trains one model per seed (the candidate's runs); CRF is found deterministic and trained once."""
+    at = app("pages/train.py")
+    at.number_input(key="train.runs").set_value(2)
+    _train_in_page(at, demo_ws, round=2)
+    [job] = jobs.list_jobs(meta=_meta(demo_ws))
+    assert job.state == "done", job.error
+    assert job.result["deterministic"] and [m["name"] for m in job.result["runs"]] == ["round-2-crf-ner"]
+    assert [m["name"] for m in list_models(demo_ws)] == ["round-2-crf-ner"]
+    assert any("deterministic" in t for t in texts(at, "success"))

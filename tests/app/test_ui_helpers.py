@@ -39,6 +39,12 @@ def test_next_steps_follow_the_workspace_state():
     ready = {"gold_sets": [{"frozen": True}], "rounds": [{"round": 1}], "labels": ["A"]}
     assert any("Train" in h for h in render.next_steps(ready, pages={"Train"}))
     assert not any("Train" in h for h in render.next_steps(ready))
+    with_pool = {**ready, "pool": {"examples": 150, "unlabeled": 150}}
+    assert any("150 pool text(s)" in h and "**Label**" in h for h in render.next_steps(with_pool, pages={"Label"}))
+    assert not any("Label" in h for h in render.next_steps(with_pool))
+    assert render.order_text({"strategy": "random", "seed": 3}) == "random (seed 3)"
+    assert render.order_text({"strategy": "uncertainty", "method": "margin", "model": "m",
+                              "suggestions": "m"}) == "least confident first (margin, m), pre-filled by m"
 
 
 def test_targets_and_round_rows():

@@ -119,11 +119,14 @@ def page(browser, app_url):
 # the hidden marker app.py writes at the start of every run (ui/run.py): its data-run is that run's id
 _RUN_ID = ("() => { const m = document.querySelector(\"[data-testid='evaluator-run']\"); "
            "return m ? m.dataset.run : null; }")
-# idle: a run other than `before` has started, Streamlit says the script is not running, nothing is stale
+# idle: a run other than `before` has started, Streamlit's root element says the script is not running (its state
+# attribute, which Streamlit keeps for its own end-to-end tests; the toolbar's running icon is not drawn with
+# client.toolbarMode = "minimal"), and nothing is stale
 _SETTLED = ("([before]) => { const m = document.querySelector(\"[data-testid='evaluator-run']\"); "
             "const app = document.querySelector(\"[data-testid='stApp']\"); "
-            "return !!m && m.dataset.run !== before && !!app "
-            "&& app.getAttribute('data-test-script-state') === 'notRunning' "
+            "const state = app && app.getAttribute('data-test-script-state'); "
+            "return !!m && m.dataset.run !== before "
+            "&& (state === 'notRunning' || state === 'compilationError') "
             "&& !document.querySelector(\"[data-stale='true']\"); }")
 
 

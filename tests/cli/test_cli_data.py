@@ -29,8 +29,10 @@ def test_user_errors_exit_2_with_one_line(cli_runner, tmp_path):
     cli_runner("init", "--workspace", ws, "--task", "ner")
     cli_runner("import", write_jsonl(tmp_path / "g.jsonl", GOLD), "--into", "gold:test", "--workspace", ws)
     r = cli_runner("import", write_jsonl(tmp_path / "leak.jsonl", GOLD[:1]), "--into", "round:1", "--workspace", ws)
-    assert r.exit_code == 2
-    assert r.output.startswith("error: 1 example(s)") and "Traceback" not in r.output
+    assert r.exit_code == 2 and r.stdout == "" and "Traceback" not in r.output
+    # one line on stderr: the error, naming the workspace it happened in
+    [line] = r.stderr.splitlines()
+    assert line.startswith("error: 1 example(s)") and line.endswith(f"[workspace {ws.resolve()} (--workspace)]")
     r = cli_runner("status", "--workspace", tmp_path / "missing")
     assert r.exit_code == 2 and "evaluator init" in r.output
     r = cli_runner("export", "--from", "gold:nope", "--format", "conll", "--out", tmp_path / "x", "--workspace", ws)

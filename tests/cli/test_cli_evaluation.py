@@ -67,9 +67,9 @@ def test_diff_kind_filter_prints_only_that_kind(cli_runner, demo_ws):
     r = cli_runner("diff", "round-1-crf-ner", "round-3-crf-ner", "--gold", "demo-test", "--kind", "lost",
                    "--limit", "1000", "--workspace", demo_ws)
     assert r.exit_code == 0
-    shown = {line.split()[0] for line in r.output.splitlines() if line.startswith("    ")}
+    shown = {line.split()[0] for line in r.stdout.splitlines() if line.startswith("    ")}
     assert shown == {"lost"}
-    assert "(kind lost)" in r.output.splitlines()[0]
+    assert "(kind lost)" in r.stdout.splitlines()[0]
 
 
 def test_diff_with_a_label_nobody_uses_is_an_error(cli_runner, demo_ws):

@@ -128,3 +128,49 @@ def test_split_warns_about_models_trained_on_the_round(tmp_workspace, tmp_path):
                 into="round:2")
     clean = split(ws, source="round:2", fraction=0.5, seed=1, name="held2")
     assert clean["trained_on_it"] == [] and "warning" not in clean
+
+
+def _tamper(ws) -> None:
+    with ws.engine.begin() as conn:
+        ann_id = conn.execute(sa.select(db.annotations.c.id).limit(1)).scalar()
+        conn.execute(db.annotations.update().where(db.annotations.c.id == ann_id).values(spans=[]))
+
+
+def test_export_status_and_new_version_check_a_frozen_set(ws, tmp_path, cli_runner):
+    from evaluator.importer import export_records
+    from evaluator.store import status
+
+    freeze(ws, "test")
+    assert status(ws)["gold_sets"][0]["intact"] is True
+    _tamper(ws)
+    out = tmp_path / "test.conll"
+    with pytest.raises(IntegrityError, match="refusing to export it"):
+        export_records(ws, "gold:test", format="conll", out=out)
+    assert not out.exists()
+    s = status(ws)
+    assert s["gold_sets"][0]["intact"] is False and "changed after it was frozen" in s["problems"][0]
+    with pytest.raises(IntegrityError, match="new version"):
+        new_version(ws, "test")
+    # the CLI: export exits 2 and writes nothing; status prints the table and exits 2
+    r = cli_runner("export", "--from", "gold:test", "--format", "conll", "--out", out, "--workspace", ws.path)
+    assert r.exit_code == 2 and not out.exists()
+    r = cli_runner("status", "--workspace", ws.path)
+    assert r.exit_code == 2 and "CHANGED AFTER FREEZE" in r.output
+
+
+def test_a_cleared_frozen_at_does_not_unfreeze(ws, tmp_path):
+    from evaluator.errors import FrozenError
+
+    info = freeze(ws, "test")
+    with ws.engine.begin() as conn:  # clear frozen_at by SQL
+        conn.execute(db.collections.update().where(db.collections.c.kind == "gold").values(frozen_at=None))
+    v = verify(ws, "test")
+    assert v["frozen"] is True and v["content_hash"] == info["content_hash"]
+    assert list_gold(ws)[0]["frozen"] is True
+    with pytest.raises(FrozenError):
+        import_file(ws, write_jsonl(tmp_path / "more.jsonl", TRAIN[:1]), into="gold:test")
+    _tamper(ws)
+    with pytest.raises(IntegrityError):
+        verify(ws, "test")
+    with pytest.raises(IntegrityError):
+        gold_records(ws, "test")

@@ -6,7 +6,7 @@ from evaluator.importer import import_file
 from evaluator.store import load_records, status
 
 
-def test_conll2003_testb_as_gold_and_train_with_the_309_shared_sentences(tmp_workspace, shared_data):
+def test_conll2003_testb_as_gold_and_train_with_the_331_shared_sentences(tmp_workspace, shared_data):
     ws = tmp_workspace("ner")
     conll = shared_data / "conll2003"
     r = import_file(ws, conll / "eng.testb", into="gold:conll")
@@ -15,10 +15,12 @@ def test_conll2003_testb_as_gold_and_train_with_the_309_shared_sentences(tmp_wor
     assert r["duplicates_in_file"] == 269  # e.g. datelines such as "LONDON 1996-12-06", kept as examples
     with pytest.raises(LeakageError) as err:
         import_file(ws, conll / "eng.train", into="round:1")
-    assert err.value.count == 309 and "Scorers :" in err.value.examples
+    # 309 sentences are the same text; 22 more differ only in punctuation or its spacing ("Attendance : 15,000"
+    # vs "Attendance : 15,000 .", "-- Prague Newsroom , 42-2-2423-0003" vs "-- Prague Newsroom 42-2-2423-0003")
+    assert err.value.count == 331 and "Scorers :" in err.value.examples
     assert status(ws)["rounds"] == []
     r = import_file(ws, conll / "eng.train", into="round:1", skip_gold_overlap=True)
-    assert r["skipped_gold_overlap"] == 309 and r["examples"] == 14041 - 309
+    assert r["skipped_gold_overlap"] == 331 and r["examples"] == 14041 - 331
     assert import_file(ws, conll / "eng.train", into="round:1", skip_gold_overlap=True)["already_imported"]
 
 

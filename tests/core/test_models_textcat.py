@@ -7,7 +7,7 @@ import pytest
 
 from evaluator.records import Record
 from evaluator.models import add_model, get_model, train_round
-from evaluator.predictions import predict, stored_predictions
+from evaluator.predictions import predict, predictions_for, stored_predictions
 from evaluator.scoring.evaluate import evaluate_models
 from tests.training.helpers import AG_LABELS, ag_workspace
 
@@ -46,11 +46,14 @@ def test_same_round_trainer_and_seed_give_the_same_predictions(ws):
     assert a["confusion"] == b["confusion"]
     from evaluator.gold import gold_records
 
-    _, gold = gold_records(ws, "news")
-    pa = stored_predictions(ws, "round-1-sklearn-textcat", gold)
-    pb = stored_predictions(ws, "again-sklearn", gold)
+    info, gold = gold_records(ws, "news")
+    # (the same inputs give the same artifact, so the stored evaluation of one serves the other: the predictions of
+    # the second are computed here)
+    pa = predictions_for(ws, "round-1-sklearn-textcat", f"gold:news@{info['version']}", gold)
+    pb = predictions_for(ws, "again-sklearn", f"gold:news@{info['version']}", gold)
     assert [(p.label, p.scores) for p in pa] == [(p.label, p.scores) for p in pb]
     assert get_model(ws, "again-sklearn")["train_hash"] == get_model(ws, "round-1-sklearn-textcat")["train_hash"]
+    assert get_model(ws, "again-sklearn")["artifact_hash"] == get_model(ws, "round-1-sklearn-textcat")["artifact_hash"]
 
 
 def test_external_csv_predictions_are_scored(ws, tmp_path):

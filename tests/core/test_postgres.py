@@ -1,18 +1,9 @@
 """The same workflow on a real PostgreSQL server.
 
-Uses $EVALUATOR_TEST_PG_URL when set; otherwise starts a throw-away cluster with the machine's PostgreSQL binaries
-(Debian's postgresql package) on a Unix socket, and skips when there are none.
+The server comes from the ``pg_url`` fixture (tests/conftest.py): $EVALUATOR_TEST_PG_URL when set, otherwise a
+throw-away cluster started with the machine's PostgreSQL binaries; skips when there are none.
 """
 from __future__ import annotations
-
-import glob
-import os
-import shutil
-import socket
-import subprocess
-import tempfile
-import time
-from pathlib import Path
 
 import pytest
 
@@ -23,43 +14,6 @@ from evaluator.store import status
 from evaluator.workspace import init_workspace
 
 from .helpers import GOLD, TRAIN, run_together, write_jsonl
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def pg_url():
-    if os.environ.get("EVALUATOR_TEST_PG_URL"):
-        yield os.environ["EVALUATOR_TEST_PG_URL"]
-        return
-    bins = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
-    if not bins:
-        pytest.skip("no PostgreSQL server binaries (apt-get install postgresql) and no $EVALUATOR_TEST_PG_URL")
-    bindir = Path(bins[-1]).parent
-    root = Path(tempfile.mkdtemp(prefix="evalpg-"))
-    data = root / "data"
-    run_as: list[str] = []
-    if os.geteuid() == 0:  # initdb refuses to run as root
-        if shutil.which("runuser") is None:
-            pytest.skip("running as root without runuser")
-        run_as = ["runuser", "-u", "postgres", "--"]
-        shutil.chown(root, "postgres")
-        os.chmod(root, 0o755)
-    port = _free_port()
-    subprocess.run(run_as + [str(bindir / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres"],
-                   check=True, capture_output=True)
-    subprocess.run(run_as + [str(bindir / "pg_ctl"), "-D", str(data), "-w", "-l", str(root / "log"), "-o",
-                             f"-p {port} -k {root} -c listen_addresses=''", "start"], check=True, capture_output=True)
-    try:
-        yield f"postgresql+psycopg://postgres@/postgres?host={root}&port={port}"
-    finally:
-        subprocess.run(run_as + [str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"],
-                       capture_output=True)
-        shutil.rmtree(root, ignore_errors=True)
 
 
 def test_import_freeze_verify_and_guard_on_postgres(pg_url, tmp_path):

@@ -3,7 +3,6 @@ and said so; concurrent predictions of the same model are safe; the leakage guar
 registered and flags models whose training texts later entered a gold set."""
 from __future__ import annotations
 
-import multiprocessing
 
 import pytest
 import sqlalchemy as sa
@@ -97,26 +96,36 @@ def test_emptied_predictions_are_recomputed_and_refused_when_read_directly(train
     assert stored_predictions(trained, "round-3-crf-ner", recs) == before
 
 
-def _predict_in_process(path: str, model: str, barrier) -> int:
-    from evaluator.predictions import predict
-    from evaluator.workspace import open_workspace
+#: a separate Python process: open the workspace, wait for the start file, predict the pool, print the count
+_PREDICT = """
+import json, sys, time
+from pathlib import Path
+from evaluator.predictions import predict
+from evaluator.workspace import open_workspace
+ws = open_workspace(sys.argv[1])
+go = Path(sys.argv[2])
+while not go.exists():
+    time.sleep(0.01)
+print(json.dumps(predict(ws, "round-1-crf-ner", "pool")["computed"]))
+"""
 
-    ws = open_workspace(path)
-    barrier.wait(60)
-    return predict(ws, model, "pool")["computed"]
 
+@pytest.mark.sqlite_only
+def test_three_processes_predicting_the_same_model_at_once(trained, tmp_path):
+    """Sessions scoring a new model at the same moment used to crash with a UNIQUE constraint error."""
+    import json
+    import subprocess
+    import sys
 
-def test_two_processes_predicting_the_same_model_at_once(trained):
-    """Two sessions scoring a new model at the same moment used to crash with a UNIQUE constraint error."""
     from evaluator.models import get_model
 
-    ctx = multiprocessing.get_context("spawn")
-    with ctx.Manager() as manager:
-        barrier = manager.Barrier(3)
-        with ctx.Pool(3) as pool:
-            jobs = [pool.apply_async(_predict_in_process, (str(trained.path), "round-1-crf-ner", barrier))
-                    for _ in range(3)]
-            computed = [j.get(180) for j in jobs]
+    go = tmp_path / "go"
+    procs = [subprocess.Popen([sys.executable, "-c", _PREDICT, str(trained.path), str(go)], stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True) for _ in range(3)]
+    go.touch()  # all three start predicting together
+    outs = [p.communicate(timeout=300) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0, 0], [err for _, err in outs]
+    computed = [json.loads(out) for out, _ in outs]
     from evaluator.store import status
 
     pool_size = status(trained)["pool"]["examples"]

@@ -6,6 +6,7 @@ from evaluator.errors import ConfigError
 from evaluator.workspace import init_workspace, open_workspace
 
 
+@pytest.mark.sqlite_only
 def test_init_creates_sqlite_with_wal_and_foreign_keys(tmp_path):
     ws = init_workspace(tmp_path / "w", task="ner", labels=["PER", "ORG"])
     assert (tmp_path / "w" / "workspace.db").exists()
@@ -49,6 +50,7 @@ def test_a_database_from_a_newer_schema_is_refused(tmp_path):
         open_workspace(tmp_path / "ws")
 
 
+@pytest.mark.sqlite_only
 def test_a_file_that_is_not_a_database_is_a_clear_error(tmp_path, cli_runner):
     from evaluator.errors import ConfigError
     from evaluator.workspace import open_workspace

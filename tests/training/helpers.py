@@ -81,3 +81,17 @@ def micro_f1(gold, preds) -> float:
         fp += len(P - G)
         fn += len(G - P)
     return 2 * tp / (2 * tp + fp + fn) if tp + fp + fn else 0.0
+
+
+def demo_with_models(path: Path, *, trainer: str = "crf-ner", rounds=(1, 2, 3)) -> Path:
+    """The NER demo workspace at ``path`` with one ``trainer`` model per round (crf-ner: about a second), never
+    evaluated."""
+    from evaluator.demo import build_demo
+    from evaluator.models import train_round
+    from evaluator.workspace import open_workspace
+
+    build_demo(path)
+    ws = open_workspace(path)
+    for k in rounds:
+        train_round(ws, k, trainer=trainer)
+    return path

@@ -148,3 +148,20 @@ def test_train_several_seeds_and_a_deterministic_trainer(cli_runner, tmp_path):
     assert crf["deterministic"] is True and [m["name"] for m in crf["runs"]] == ["round-1-crf-ner"]
     assert "deterministic" in crf["message"]
     assert [m["name"] for m in list_models(open_workspace(tmp_path / "ner"))] == ["round-1-crf-ner"]
+
+
+def test_runs_of_a_round_whose_data_changed_are_not_reused(cli_runner, tmp_path):
+    """Labeling grows a round: an old run of it must not be taken as a run of the new data."""
+    from evaluator.demo import build_demo
+
+    build_demo(tmp_path / "ws")
+    ws = str(tmp_path / "ws")
+    first = json.loads(cli_runner("train", "--round", "1", "--trainer", "crf-ner", "--seeds", "1",
+                                  "--workspace", ws, "--json").stdout)
+    assert first["trained"] == ["round-1-crf-ner"]
+    extra = tmp_path / "more.jsonl"
+    extra.write_text(json.dumps({"text": "Nora Quist visited Lisbon on Monday.", "answer": "accept",
+                                 "spans": [{"start": 0, "end": 10, "label": "PERSON"}]}) + "\n", encoding="utf-8")
+    assert cli_runner("import", extra, "--into", "round:1", "--workspace", ws).exit_code == 0
+    r = cli_runner("train", "--round", "1", "--trainer", "crf-ner", "--seeds", "1", "--workspace", ws)
+    assert r.exit_code == 2 and "training data has changed" in r.stderr
