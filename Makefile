@@ -50,7 +50,10 @@ test-postgres: install-dev system-deps
 	$(PY) tests/pgcluster.py -- $(VENV)/bin/pytest -n 2 --dist loadfile -q --ignore=tests/browser
 
 bench: install-dev
-	$(PY) bench/bench_metrics.py
+	$(PY) bench/bench_scoring.py --strict
+	$(PY) bench/bench_imports.py
+	$(PY) bench/bench_pages.py
+	$(PY) bench/bench_metrics.py --strict
 	$(PY) bench/bench_training.py
 	$(PY) bench/bench_leakage.py
 	$(PY) bench/bench_ab.py

@@ -44,4 +44,5 @@ with st.sidebar:
     ui.kept_text_input("Annotator", ui.ANNOTATOR, placeholder="your name",
                        help="Stored with the annotations and A/B judgements you make in this app.")
 
+ui.run_signals()  # "Running…" while the page computes; a marker of this run for browser tests (ui/run.py)
 page.run()

@@ -230,6 +230,14 @@ confidences = sa.Table(
     sa.UniqueConstraint("model_id", "example_id", name="uq_confidence"),
 )
 
+# A counter per collection, per model and for the settings, bumped by database triggers on every write to the
+# rows they cover (see _m040_content_versions): caches key on them, so a write invalidates only what it changed.
+content_versions = sa.Table(
+    "content_versions", metadata,
+    sa.Column("name", sa.String(100), primary_key=True),  # collection:ID | model:ID | results:KIND | settings
+    sa.Column("version", sa.BigInteger, nullable=False),
+)
+
 schema_migrations = sa.Table(
     "schema_migrations", metadata,
     sa.Column("name", sa.String(200), primary_key=True),
@@ -478,6 +486,46 @@ def _m030_leakage_keys(conn: Connection) -> None:
         last = rows[-1][0]
 
 
+def _m040_content_versions(conn: Connection) -> None:
+    """The ``content_versions`` table and the triggers that bump it (SQLite: per row; PostgreSQL: per statement
+    over its transition tables). Other databases get the table without triggers (nothing is cached there)."""
+    # (table, key of one changed row in SQLite trigger SQL with {row} = NEW or OLD, the same as a query over the
+    # changed rows r of a PostgreSQL transition table {rows})
+    versioned = [
+        ("collections", "'collection:' || {row}.id", "'collection:' || r.id FROM {rows} r"),
+        ("examples", "'collection:' || {row}.collection_id", "'collection:' || r.collection_id FROM {rows} r"),
+        ("annotations", "(SELECT 'collection:' || collection_id FROM examples WHERE id = {row}.example_id)",
+         "'collection:' || e.collection_id FROM {rows} r JOIN examples e ON e.id = r.example_id"),
+        ("models", "'model:' || {row}.id", "'model:' || r.id FROM {rows} r"),
+        ("predictions", "'model:' || {row}.model_id", "'model:' || r.model_id FROM {rows} r"),
+        ("results", "COALESCE('model:' || {row}.model_id, 'results:' || {row}.kind)",
+         "COALESCE('model:' || r.model_id, 'results:' || r.kind) FROM {rows} r"),
+        ("training_examples", "'model:' || {row}.model_id", "'model:' || r.model_id FROM {rows} r"),
+        ("settings", "'settings'", "'settings' FROM {rows} r"),
+    ]
+    conn.exec_driver_sql("CREATE TABLE content_versions (name VARCHAR(100) NOT NULL PRIMARY KEY, "
+                         "version BIGINT NOT NULL)")
+    upsert = ("INSERT INTO content_versions (name, version) SELECT k, 1 FROM ({keys}) AS changed WHERE k IS NOT "
+              "NULL ON CONFLICT (name) DO UPDATE SET version = content_versions.version + 1")
+    for table, row_key, rows_key in versioned:
+        if conn.dialect.name == "sqlite":
+            for event, rows in (("INSERT", ("NEW",)), ("UPDATE", ("OLD", "NEW")), ("DELETE", ("OLD",))):
+                body = " ".join(upsert.format(keys=f"SELECT {row_key.format(row=r)} AS k") + ";" for r in rows)
+                conn.exec_driver_sql(f"CREATE TRIGGER cv_{table}_{event.lower()} AFTER {event} ON {table} "
+                                     f"BEGIN {body} END")
+        elif conn.dialect.name == "postgresql":
+            for event, refs in (("INSERT", {"NEW": "new_rows"}), ("UPDATE", {"OLD": "old_rows", "NEW": "new_rows"}),
+                                ("DELETE", {"OLD": "old_rows"})):
+                keys = " UNION ".join(f"SELECT {rows_key.format(rows=name)}" for name in refs.values())
+                fn = f"cv_{table}_{event.lower()}"
+                conn.exec_driver_sql(f"CREATE FUNCTION {fn}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                                     f"{upsert.format(keys=f'SELECT DISTINCT k FROM ({keys}) AS u(k)')}; "
+                                     "RETURN NULL; END $$")
+                referencing = " ".join(f"{kind} TABLE AS {name}" for kind, name in refs.items())
+                conn.exec_driver_sql(f"CREATE TRIGGER {fn} AFTER {event} ON {table} REFERENCING {referencing} "
+                                     f"FOR EACH STATEMENT EXECUTE FUNCTION {fn}()")
+
+
 #: Ordered, named migrations. Append only; never edit a step that has shipped.
 MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
     ("001_initial", _m001_initial),
@@ -487,7 +535,14 @@ MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
     ("020_annotation_source", _m020_annotation_source),
     ("021_confidences", _m021_confidences),
     ("030_leakage_keys", _m030_leakage_keys),
+    ("040_content_versions", _m040_content_versions),
 ]
+
+
+def content_versions_of(conn: Connection) -> dict[str, int]:
+    """Every content version: ``{"collection:ID": n, "model:ID": n, "results:KIND": n, "settings": n}`` (missing
+    = 0)."""
+    return {name: int(v) for name, v in conn.execute(sa.select(content_versions.c.name, content_versions.c.version))}
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:

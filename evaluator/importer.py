@@ -15,12 +15,12 @@ from typing import Callable, Iterable
 
 import sqlalchemy as sa
 
-from evaluator import db
+from evaluator import db, limits
 from evaluator.errors import ConfigError, InputFormatError, LeakageError, NotFoundError, ValidationError
 from evaluator.formats import ReadOptions, detect_format, get_format
 from evaluator.formats._common import Problems, check_storable
 from evaluator.progress import Progress, report as report_progress
-from evaluator.records import Record, guard_keys
+from evaluator.records import Record, bulk_objects, guard_keys
 from evaluator.store import (Keyed, Target, assert_writable, check_frozen_content, collection_row, get_collection,
                              leakage_check, parse_target, records_for)
 from evaluator.workspace import Workspace
@@ -41,21 +41,25 @@ def file_sha256(path: Path) -> str:
 
 def read_file(path: str | Path, *, format: str | None = None, options: ReadOptions | None = None,
               task: str | None = None) -> tuple[str, list[Record]]:
-    """Read a file with the named (or detected) format; returns (format name, records) with tokens filled."""
+    """Read a file with the named (or detected) format; returns (format name, records), with tokens filled unless
+    ``task`` is ``"textcat"``."""
     path = Path(path)
     if not path.exists():
         raise ConfigError(f"{path}: no such file or folder.", hint="check the path")
+    limits.check_file(path)
     fmt = get_format(format) if format else detect_format(path, task=task)
     if task is not None and fmt.task not in ("both", task):
         raise task_mismatch(path, fmt.name, fmt.task, task)
     options = options or ReadOptions()
-    records = fmt.read(path, options)
-    # one rule for every format and both databases: no NUL, no lone surrogate, JSON meta (before tokenizing)
-    problems = Problems(path, unit="record" if fmt.name in _RECORD_UNITS else "line")
-    check_storable(records, problems)
-    problems.raise_if_any()
-    from evaluator.tokenize import ensure_tokens
-    ensure_tokens(records, lang=options.lang)
+    with bulk_objects():
+        records = fmt.read(path, options)
+        # one rule for every format and both databases: no NUL, no lone surrogate, JSON meta (before tokenizing)
+        problems = Problems(path, unit="record" if fmt.name in _RECORD_UNITS else "line")
+        check_storable(records, problems)
+        problems.raise_if_any()
+        if task != "textcat":  # text classification needs no tokens: only spans are checked against them
+            from evaluator.tokenize import ensure_tokens
+            ensure_tokens(records, lang=options.lang)
     return fmt.name, records
 
 
@@ -174,6 +178,15 @@ def import_file(ws: Workspace, path: str | Path, *, into: str | Target, format: 
     examples beyond the sizes are not imported (``report["left_out"]`` counts them) and ``report["rounds"]``
     has one entry per round.
     """
+    with bulk_objects():
+        return _import_file(ws, path, into=into, format=format, options=options, skip_gold_overlap=skip_gold_overlap,
+                            extend_labels=extend_labels, annotator=annotator, sizes=sizes, shuffle=shuffle,
+                            seed=seed, progress=progress)
+
+
+def _import_file(ws: Workspace, path: str | Path, *, into: str | Target, format: str | None,
+                 options: ReadOptions | None, skip_gold_overlap: bool, extend_labels: bool, annotator: str,
+                 sizes: Iterable[int] | str | None, shuffle: bool, seed: int, progress: Progress | None) -> dict:
     path = Path(path)
     target = parse_target(into) if isinstance(into, str) else into
     sizes = _parse_sizes(sizes)

@@ -145,6 +145,10 @@ def stored_predictions(ws: Workspace, model: str, records: Sequence[Record]) -> 
 def predictions_for(ws: Workspace, model: str, target: str, records: Sequence[Record], *,
                     progress: Progress | None = None, cancel: threading.Event | None = None) -> list[Prediction]:
     """The predictions of ``model`` on ``records`` of ``target``, computing (and storing) what is missing first."""
+    try:  # the usual case, every prediction stored and intact: one read, one check
+        return stored_predictions(ws, model, records)
+    except (NotFoundError, IntegrityError):
+        pass
     predict(ws, model, target, example_ids=[r.id for r in records], progress=progress, cancel=cancel)
     return stored_predictions(ws, model, records)
 

@@ -5,15 +5,16 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass
+from itertools import starmap
 from pathlib import Path
-from typing import Iterable, NamedTuple, Sequence
+from typing import Any, Iterable, NamedTuple, Sequence
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from evaluator import db
 from evaluator.errors import ConfigError, FrozenError, IntegrityError, LeakageError, NotFoundError
-from evaluator.records import Record, Span, Token, guard_keys
+from evaluator.records import Record, Span, Token, bulk_objects, guard_keys
 from evaluator.workspace import Workspace
 
 
@@ -125,8 +126,35 @@ def latest_annotations(conn: Connection, example_ids: Iterable[int]) -> dict[int
     latest: dict[int, dict] = {}
     for chunk in range(0, len(ids), 5000):
         part = ids[chunk:chunk + 5000]
-        for ann in conn.execute(sa.select(a).where(a.c.example_id.in_(part)).order_by(a.c.id)).mappings():
-            latest[ann["example_id"]] = dict(ann)
+        result = conn.execute(sa.select(a).where(a.c.example_id.in_(part)).order_by(a.c.id))
+        keys = list(result.keys())  # once: a row mapping rebuilds its keys on every dict() (slow by the thousand)
+        for row in result:
+            ann = dict(zip(keys, row))
+            latest[ann["example_id"]] = ann
+    return latest
+
+
+def _json_column(col: sa.ColumnElement) -> sa.ColumnElement:
+    """A JSON text column read as its raw text (parsed many rows at a time by :func:`_parse_all`)."""
+    return sa.type_coerce(col, sa.Text)
+
+
+def _parse_all(texts: list[str | None]) -> list[Any]:
+    """``json.loads`` of each text (``None`` stays ``None``) in one call: one parse of a JSON array of them."""
+    return json.loads("[" + ",".join("null" if t is None else t for t in texts) + "]") if texts else []
+
+
+def _latest_answers(conn: Connection, example_ids: list[int]) -> dict[int, tuple]:
+    """example id -> (answer, spans, label) of its latest annotation (the columns records need, JSON parsed in
+    bulk)."""
+    a = db.annotations
+    latest: dict[int, tuple] = {}
+    for chunk in range(0, len(example_ids), 5000):
+        part = example_ids[chunk:chunk + 5000]
+        anns = conn.execute(sa.select(a.c.example_id, a.c.answer, _json_column(a.c.spans), a.c.label)
+                            .where(a.c.example_id.in_(part)).order_by(a.c.id)).all()
+        for (ex_id, answer, _, label), spans in zip(anns, _parse_all([r[2] for r in anns])):
+            latest[ex_id] = (answer, spans, label)
     return latest
 
 
@@ -142,11 +170,23 @@ def check_frozen_content(row, records: Iterable[Record], *, doing: str) -> str:
     return actual
 
 
-def records_for(conn: Connection, collection_id: int, *, answers: Iterable[str] | None = ("accept",)) -> list[Record]:
-    """Examples of a collection with their latest annotation applied (``answers=None``: every example)."""
+def _example_columns(tokens: bool = True) -> list:
     e = db.examples
-    rows = conn.execute(sa.select(e).where(e.c.collection_id == collection_id).order_by(e.c.position, e.c.id)).mappings().all()
-    return _with_annotations(conn, rows, answers)
+    return [e.c.id, e.c.text, _json_column(e.c.tokens) if tokens else sa.null(), _json_column(e.c.meta)]
+
+
+def records_for(conn: Connection, collection_id: int, *, answers: Iterable[str] | None = ("accept",),
+                offset: int = 0, limit: int | None = None) -> list[Record]:
+    """Examples of a collection with their latest annotation applied (``answers=None``: every example).
+
+    ``offset``/``limit`` take a page of the collection's examples (in order, before the ``answers`` filter), read
+    with SQL ``OFFSET``/``LIMIT``: a preview of a large collection reads only what it shows.
+    """
+    e = db.examples
+    q = sa.select(*_example_columns()).where(e.c.collection_id == collection_id).order_by(e.c.position, e.c.id)
+    if offset or limit is not None:
+        q = q.offset(offset).limit(limit)
+    return _with_annotations(conn, conn.execute(q).all(), answers)
 
 
 def records_by_ids(conn: Connection, ids: Iterable[int], *, answers: Iterable[str] | None = None,
@@ -156,36 +196,52 @@ def records_by_ids(conn: Connection, ids: Iterable[int], *, answers: Iterable[st
     ``tokens=False`` leaves the tokens out (``None``): much faster for long texts when only the text is needed."""
     e = db.examples
     ids = list(ids)
-    cols = [e] if tokens else [e.c.id, e.c.text, e.c.meta, sa.null().label("tokens")]
-    by_id: dict[int, dict] = {}
+    by_id: dict[int, Any] = {}
     for chunk in range(0, len(ids), 5000):
-        q = sa.select(*cols).where(e.c.id.in_(ids[chunk:chunk + 5000]))
+        q = sa.select(*_example_columns(tokens)).where(e.c.id.in_(ids[chunk:chunk + 5000]))
         if collection_id is not None:
             q = q.where(e.c.collection_id == collection_id)
-        for r in conn.execute(q).mappings():
-            by_id[r["id"]] = r
+        for r in conn.execute(q):
+            by_id[r[0]] = r
     return _with_annotations(conn, [by_id[i] for i in ids if i in by_id], answers)
 
 
-def _with_annotations(conn: Connection, rows, answers: Iterable[str] | None) -> list[Record]:
-    latest = latest_annotations(conn, [r["id"] for r in rows])
-    out: list[Record] = []
-    allowed = set(answers) if answers is not None else None
-    for r in rows:
-        ann = latest.get(r["id"])
-        answer = ann["answer"] if ann else None
-        if allowed is not None and answer not in allowed:
-            continue
-        out.append(Record(
-            text=r["text"],
-            tokens=[Token(s, e_) for s, e_ in r["tokens"]] if r["tokens"] is not None else None,
-            spans=[Span(s, e_, l) for s, e_, l in (ann["spans"] or [])] if ann else [],
-            label=ann["label"] if ann else None,
-            answer=answer or "unlabeled",
-            meta=r["meta"] or {},
-            id=r["id"],
-        ))
-    return out
+def _with_annotations(conn: Connection, rows: Sequence, answers: Iterable[str] | None) -> list[Record]:
+    """Records from ``(id, text, tokens JSON, meta JSON)`` rows and their latest annotations; the cyclic garbage
+    collector pauses meanwhile (:func:`~evaluator.records.bulk_objects`)."""
+    with bulk_objects():
+        latest = _latest_answers(conn, [r[0] for r in rows])
+        out: list[Record] = []
+        allowed = set(answers) if answers is not None else None
+        for chunk in range(0, len(rows), 5000):
+            part = rows[chunk:chunk + 5000]
+            tokens_of = _parse_all([r[2] for r in part])
+            meta_of = _parse_all([r[3] for r in part])
+            for (ex_id, text, _, _), tokens, meta in zip(part, tokens_of, meta_of):
+                answer, spans, label = latest.get(ex_id, (None, None, None))
+                if allowed is not None and answer not in allowed:
+                    continue
+                out.append(Record(
+                    text=text,
+                    tokens=list(starmap(Token, tokens)) if tokens is not None else None,
+                    spans=[Span(s, e_, lab) for s, e_, lab in spans] if spans else [],
+                    label=label,
+                    answer=answer or "unlabeled",
+                    meta=meta or {},
+                    id=ex_id,
+                ))
+        return out
+
+
+def preview_records(ws: Workspace, target: Target | str, *, offset: int = 0, limit: int = 50
+                    ) -> tuple[int, list[Record]]:
+    """(number of examples, ``limit`` records from ``offset`` with their latest annotation) of a target: one page
+    of a preview, read with SQL ``OFFSET``/``LIMIT`` (every answer, unlabeled texts included)."""
+    with ws.engine.connect() as conn:
+        row = get_collection(ws, target, conn=conn)
+        e = db.examples
+        total = conn.execute(sa.select(sa.func.count()).select_from(e).where(e.c.collection_id == row["id"])).scalar()
+        return int(total), records_for(conn, row["id"], answers=None, offset=max(0, int(offset)), limit=int(limit))
 
 
 def auto_accepted_ids(conn: Connection, example_ids: Iterable[int]) -> set[int]:
@@ -224,6 +280,27 @@ def load_records(ws: Workspace, target: Target | str, *, answers: Iterable[str] 
     with ws.engine.connect() as conn:
         row = get_collection(ws, target, conn=conn)
         return records_for(conn, row["id"], answers=answers)
+
+
+def content_versions(ws: Workspace) -> dict[str, int]:
+    """The content version of every collection, model and of the settings: ``{"collection:ID": n,
+    "model:ID": n, "settings": n}``. Database triggers bump them on every write (any writer, any process), so a
+    cache keyed on the versions a result depends on is invalidated by exactly the writes that change it.
+    Empty on databases without the triggers (neither SQLite nor PostgreSQL)."""
+    with ws.engine.connect() as conn:
+        return db.content_versions_of(conn)
+
+
+def version_names(ws: Workspace, *, gold: str | None = None, models: Iterable[str] = ()) -> list[str]:
+    """The :func:`content_versions` names of every version of gold set ``gold`` and of the named models: what a
+    result on that gold set and those models depends on."""
+    c, m = db.collections, db.models
+    with ws.engine.connect() as conn:
+        cols = [r[0] for r in conn.execute(sa.select(c.c.id).where(c.c.kind == "gold", c.c.name == gold))] \
+            if gold is not None else []
+        names = list(models)
+        mids = [r[0] for r in conn.execute(sa.select(m.c.id).where(m.c.name.in_(names)))] if names else []
+    return [f"collection:{i}" for i in sorted(cols)] + [f"model:{i}" for i in sorted(mids)]
 
 
 def _guard_keys_of(conn: Connection, kind: str) -> set[str]:
@@ -385,27 +462,37 @@ def status(ws: Workspace) -> dict:
 
 
 def collection_counts(conn: Connection, collection_id: int, task: str) -> tuple[int, dict[str, int], dict[str, int]]:
-    """(examples, answers of the latest annotation per example, accepted spans/categories per label) in one pass,
-    without loading texts or tokens."""
+    """(examples, answers of the latest annotation per example, accepted spans/categories per label), counted
+    in SQL without loading texts, tokens or (on SQLite and PostgreSQL) spans."""
     e, a = db.examples, db.annotations
     n = conn.execute(sa.select(sa.func.count()).select_from(e).where(e.c.collection_id == collection_id)).scalar()
-    latest: dict[int, tuple] = {}
-    q = (sa.select(a.c.example_id, a.c.answer, a.c.spans, a.c.label).join(e, e.c.id == a.c.example_id)
-         .where(e.c.collection_id == collection_id).order_by(a.c.id))
-    for ex_id, answer, spans, label in conn.execute(q):
-        latest[ex_id] = (answer, spans, label)
-    answers: dict[str, int] = {}
+    latest = (sa.select(sa.func.max(a.c.id)).select_from(a.join(e, e.c.id == a.c.example_id))
+              .where(e.c.collection_id == collection_id).group_by(a.c.example_id))
+    answers = {ans: int(k) for ans, k in conn.execute(
+        sa.select(a.c.answer, sa.func.count()).where(a.c.id.in_(latest)).group_by(a.c.answer))}
+    accepted = sa.and_(a.c.id.in_(latest), a.c.answer == "accept")
     per_label: dict[str, int] = {}
-    for answer, spans, label in latest.values():
-        answers[answer] = answers.get(answer, 0) + 1
-        if answer != "accept":
-            continue
-        if task == "ner":
+    if task != "ner":
+        q = sa.select(a.c.label, sa.func.count()).where(accepted, a.c.label.is_not(None)).group_by(a.c.label)
+        per_label = {lab: int(k) for lab, k in conn.execute(q)}
+    elif conn.dialect.name in _SPAN_LABELS_SQL:
+        sql = _SPAN_LABELS_SQL[conn.dialect.name].format(latest=latest.compile(
+            conn, compile_kwargs={"literal_binds": True}))
+        per_label = {lab: int(k) for lab, k in conn.exec_driver_sql(sql)}
+    else:
+        for (spans,) in conn.execute(sa.select(a.c.spans).where(accepted)):
             for _s, _e, lab in spans or []:
                 per_label[lab] = per_label.get(lab, 0) + 1
-        elif label:
-            per_label[label] = per_label.get(label, 0) + 1
-    return n, answers, per_label
+    return int(n), answers, per_label
+
+
+#: labels of the accepted spans of the latest annotations (``{latest}``: a query of their ids), per database
+_SPAN_LABELS_SQL = {
+    "sqlite": ("SELECT json_extract(j.value, '$[2]'), count(*) FROM annotations a, json_each(a.spans) j "
+               "WHERE a.id IN ({latest}) AND a.answer = 'accept' AND a.spans IS NOT NULL GROUP BY 1"),
+    "postgresql": ("SELECT j.value ->> 2, count(*) FROM annotations a, json_array_elements(CAST(a.spans AS json)) j "
+                   "WHERE a.id IN ({latest}) AND a.answer = 'accept' AND a.spans IS NOT NULL GROUP BY 1"),
+}
 
 
 def _safe_url(url: str) -> str:

@@ -4,6 +4,7 @@ import pandas as pd
 import streamlit as st
 
 import ui
+from evaluator import limits
 from evaluator.formats import ReadOptions, list_formats, parse_label_map
 from evaluator.store import list_imports, next_round, rounds_in_use
 from ui import cache, render
@@ -43,8 +44,10 @@ st.header("Import a file")
 n_imports = st.session_state.get(IMPORTS, 0)
 upload = st.file_uploader("File to import (all-or-nothing: a file with errors imports nothing)",
                           key="data.upload" + (f".{n_imports}" if n_imports else ""),
-                          help="Prodigy/doccano/Label Studio JSON(L), CoNLL, .spacy, CSV. For a folder of .txt "
-                               "files per class use the CLI: evaluator import DIR --into ...")
+                          max_upload_size=limits.UPLOAD.mib(),
+                          help=f"Prodigy/doccano/Label Studio JSON(L), CoNLL, .spacy, CSV, up to "
+                               f"{limits.UPLOAD.mib():,} MB ({limits.UPLOAD.env}; larger files: use the CLI). For a "
+                               "folder of .txt files per class use the CLI: evaluator import DIR --into ...")
 c1, c2, c3 = st.columns([2, 2, 1])
 fmt = c1.selectbox("Format", ["auto"] + [f.name for f in formats], key="data.format",
                    help="auto: detected from the extension and the first lines")
@@ -163,14 +166,22 @@ st.header("Preview")
 if not targets:
     st.write("Nothing imported yet.")
     st.stop()
-source = st.selectbox("Dataset", targets, key="data.preview_target")
+p1, p2 = st.columns([4, 1])
+source = p1.selectbox("Dataset", targets, key="data.preview_target")
+PAGE = 50
+page_no = int(p2.number_input("Page", min_value=1, value=1, step=1, key="data.preview_page",
+                              help=f"{PAGE} examples per page"))
 with running(f"reading {source}"):
-    preview = ui.call(cache.preview, ws, source, limit=50)
+    preview = ui.call(cache.preview, ws, source, offset=(page_no - 1) * PAGE, limit=PAGE)
 if preview is not None:
     total, records = preview
-    st.caption(f"First {len(records)} of {total:,} examples of `{source}`.")
-    st.dataframe(pd.DataFrame(render.preview_rows(records, ws.task)), hide_index=True, width="stretch",
-                 column_config={"#": st.column_config.NumberColumn(width=40),
+    first = (page_no - 1) * PAGE
+    pages = max(1, -(-total // PAGE))
+    st.caption(f"Examples {first + 1:,}–{first + len(records):,} of {total:,} in `{source}` (page {page_no:,} of "
+               f"{pages:,})." if records else f"Page {page_no:,} is past the end: `{source}` has {total:,} examples "
+                                               f"({pages:,} pages).")
+    st.dataframe(pd.DataFrame(render.preview_rows(records, ws.task, start=first + 1)), hide_index=True,
+                 width="stretch", column_config={"#": st.column_config.NumberColumn(width=40),
                                 "text": st.column_config.TextColumn(width=700),
                                 "spans": st.column_config.NumberColumn(width=60),
                                 "label": st.column_config.TextColumn(width=100),
@@ -179,7 +190,7 @@ if preview is not None:
         with st.expander("Highlighted"):
             colors = render.label_colors(ws.labels)
             st.markdown("\n\n".join(f"**{i}.** {render.spans_markdown(r, colors)}"
-                                    for i, r in enumerate(records[:15], 1)))
+                                    for i, r in enumerate(records[:15], first + 1)))
 
 # ---------------------------------------------------------------------------------------------- export
 st.header("Export")

@@ -5,8 +5,10 @@ This package is the only place with ``st.cache_*`` wrappers and session-state ke
 :class:`~evaluator.errors.EvaluatorError` with ``st.error`` and never a traceback.
 """
 from ui.errors import call, error_markdown
+from ui.run import run_signals
 from ui.state import (ANNOTATOR, WORKSPACE, annotator, kept_text_input, open_current_workspace, require_workspace,
                       workspace_from_url, workspace_path, workspace_to_url)
 
 __all__ = ["ANNOTATOR", "WORKSPACE", "annotator", "call", "error_markdown", "kept_text_input",
-           "open_current_workspace", "require_workspace", "workspace_from_url", "workspace_path", "workspace_to_url"]
+           "open_current_workspace", "require_workspace", "run_signals", "workspace_from_url", "workspace_path",
+           "workspace_to_url"]

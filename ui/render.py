@@ -85,10 +85,10 @@ def spans_markdown(rec: Record, colors: dict[str, str]) -> str:
     return "".join(out)
 
 
-def preview_rows(records: list[Record], task: str) -> list[dict]:
-    """Rows for a preview table: position, text (spans inline), label/spans count, answer."""
+def preview_rows(records: list[Record], task: str, *, start: int = 1) -> list[dict]:
+    """Rows for a preview table: position (from ``start``), text (spans inline), label/spans count, answer."""
     rows = []
-    for i, r in enumerate(records, 1):
+    for i, r in enumerate(records, start):
         row = {"#": i, "text": spans_inline(r) if task == "ner" else r.text}
         if task == "ner":
             row["spans"] = len(r.spans)

@@ -6,10 +6,8 @@ from typing import Any, Sequence
 
 import click
 
-from evaluator.cli import emit, json_option, main
-from evaluator.errors import ConfigError, InputFormatError
-from evaluator.formats import ReadOptions, detect_format, get_format
-from evaluator.records import Record
+from evaluator.cli import emit, json_option, main, progress_bar, unit_option
+from evaluator.formats.base import ReadOptions, parse_label_map
 
 _SCHEMES = ["IOB2", "IOBES", "BILOU", "IOB1", "IOE1", "IOE2"]
 
@@ -37,50 +35,9 @@ def scoring_options(func):
 
 def _options(encoding: str, text_column: str, label_column: str, no_header: bool, label_map: str,
              lang: str) -> ReadOptions:
-    from evaluator.formats import parse_label_map
-
     mapping = parse_label_map(label_map)
     return ReadOptions(encoding=encoding, text_column=text_column, label_column=label_column,
                        has_header=not no_header, label_map=mapping, lang=lang)
-
-
-def _prediction_options(options: ReadOptions) -> ReadOptions:
-    """Predicted spans off the token boundaries must reach the scorer (they count as false positives)."""
-    import dataclasses
-
-    if "keep_misaligned" in {f.name for f in dataclasses.fields(ReadOptions)}:
-        return dataclasses.replace(options, keep_misaligned=True)
-    return options
-
-
-def _read(path: str, fmt: str | None, options: ReadOptions) -> list[Record]:
-    f = get_format(fmt) if fmt else detect_format(Path(path))
-    return f.read(Path(path), options)
-
-
-def _check_mode(mode: str, scheme: str | None) -> None:
-    if scheme and mode != "strict":
-        raise ConfigError(f"--scheme {scheme} only applies to strict mode.",
-                          hint="add --mode strict, or leave out --scheme for the default (conlleval) mode")
-
-
-def _score_files(gold_path: str, pred_path: str, *, fmt: str | None, mode: str, scheme: str | None,
-                 options: ReadOptions) -> Any:
-    from evaluator.metrics import evaluate_records, pair_records
-
-    gold = _read(gold_path, fmt, options)
-    pred = _read(pred_path, fmt, _prediction_options(options))
-    g, p = pair_records(gold, pred, gold_name=gold_path, pred_name=pred_path)
-    if mode == "strict" and scheme is None and g and g[0].tags is not None and g[0].meta.get("scheme"):
-        # the reader's detection knows IOB1 (CoNLL-2003), which seqeval's auto-detection takes for IOB2
-        scheme = g[0].meta["scheme"]
-    try:
-        return evaluate_records(g, p, mode=mode, scheme=scheme, lang=options.lang,
-                                gold_name=gold_path, pred_name=pred_path)
-    except InputFormatError as err:
-        if gold_path in str(err) or pred_path in str(err):
-            raise
-        raise InputFormatError(f"{gold_path} vs {pred_path}: {err.message}", hint=err.hint) from None
 
 
 def _f(x: Any, digits: int = 4) -> str:
@@ -155,52 +112,33 @@ def score(files, conlleval_file, fmt, mode, scheme, encoding, text_column, label
       evaluator score gold.jsonl predictions.jsonl
       evaluator score --conlleval output.txt        # same text as conlleval.pl < output.txt
     """
+    from evaluator.scoring.files import conlleval_file as conlleval_figures, score_files
+
     if conlleval_file:
         if files:
             raise click.UsageError("--conlleval FILE takes no other file arguments.")
-        from evaluator.metrics.conlleval import format_conlleval, read_conlleval_file
-
-        res = read_conlleval_file(conlleval_file)
         if as_json:
-            emit(_conlleval_json(res), True)
+            emit(conlleval_figures(conlleval_file), True)
         else:
-            click.echo(format_conlleval(res), nl=False)
+            from evaluator.metrics.conlleval import format_conlleval, read_conlleval_file
+
+            click.echo(format_conlleval(read_conlleval_file(conlleval_file)), nl=False)
         return
     if len(files) != 2:
         raise click.UsageError("give GOLD and PRED files (or --conlleval FILE).")
-    _check_mode(mode, scheme)
     gold_path, pred_path = files
-    counts = _score_files(gold_path, pred_path, fmt=fmt, mode=mode, scheme=scheme,
-                          options=_options(encoding, text_column, label_column, no_header, label_map, lang))
-    rep = counts.report()
-    if partial and rep["task"] == "ner":
-        from evaluator.metrics.partial import partial_match_report
-
-        rep["partial"] = partial_match_report(counts)
+    with progress_bar("score", quiet=as_json) as progress:
+        rep = score_files(gold_path, pred_path, format=fmt, mode=mode, scheme=scheme, partial=partial,
+                          options=_options(encoding, text_column, label_column, no_header, label_map, lang),
+                          progress=progress)
     emit(rep, as_json, lambda r: _print_report(r, gold_path, pred_path))
-
-
-def _conlleval_json(res: Any) -> dict[str, Any]:
-    def prf(correct: int, found: int, guessed: int) -> dict[str, Any]:
-        p = 100 * correct / guessed if guessed else 0.0
-        r = 100 * correct / found if found else 0.0
-        f = 2 * p * r / (p + r) if p + r > 0 else 0.0
-        return {"precision": p, "recall": r, "fb1": f, "phrases": found, "found": guessed, "correct": correct}
-
-    return {
-        "tokens": res.tokens,
-        "accuracy": 100 * res.correct_tags / res.tokens if res.tokens else None,
-        **prf(res.correct_chunk, res.found_correct, res.found_guessed),
-        "per_type": {t: prf(res.correct_chunk_by_type.get(t, 0), res.found_correct_by_type.get(t, 0),
-                            res.found_guessed_by_type.get(t, 0)) for t in dict.fromkeys(res.types)},
-    }
 
 
 def _print_compare(res: dict[str, Any], files: Sequence[str]) -> None:
     gold, a, b = files
-    click.echo(f"gold {gold} ({res['documents']} documents); A = {a}; B = {b}")
-    click.echo(f"paired bootstrap and approximate randomization, {res['resamples']} resamples, seed {res['seed']}; "
-               f"delta = B - A")
+    click.echo(f"gold {gold} ({res['documents']} sentences or records); A = {a}; B = {b}")
+    click.echo(f"paired bootstrap and approximate randomization over {res['units']} {res['unit']}s, "
+               f"{res['resamples']} resamples, seed {res['seed']}; delta = B - A")
     names = {"micro_f1": "micro F1", "macro_f1": "macro F1", "accuracy": "accuracy"}
     click.echo("")
     click.echo(f"{'':<10}  {'A':>7}  {'B':>7}  {'delta':>8}  {'95% interval':>20}  {'p boot':>7}  {'p rand':>7}")
@@ -236,24 +174,22 @@ def _print_compare(res: dict[str, Any], files: Sequence[str]) -> None:
 @click.option("--seed", type=int, default=None, help="Random seed [default: 12345].")
 @click.option("--metric", type=click.Choice(["micro_f1", "macro_f1", "accuracy"]), default=None,
               help="Headline metric (default: micro_f1 for NER, macro_f1 for text classification).")
+@unit_option
 @json_option
 def compare(gold, pred_a, pred_b, fmt, mode, scheme, encoding, text_column, label_column, no_header, label_map,
-            lang, resamples, seed, metric, as_json):
+            lang, resamples, seed, metric, unit, as_json):
     """Is PRED_B really better than PRED_A on GOLD? Paired bootstrap + randomization test (delta = B - A).
 
     \b
     Examples:
       evaluator compare gold.conll round1.conll round2.conll
+      evaluator compare gold.conll round1.conll round2.conll --unit sentence
       evaluator compare gold.jsonl a.jsonl b.jsonl --resamples 20000 --seed 7 --json
     """
-    from evaluator.stats import DEFAULT_RESAMPLES, DEFAULT_SEED, compare_counts
+    from evaluator.scoring.files import compare_files
 
-    _check_mode(mode, scheme)
-    options = _options(encoding, text_column, label_column, no_header, label_map, lang)
-    counts_a = _score_files(gold, pred_a, fmt=fmt, mode=mode, scheme=scheme, options=options)
-    counts_b = _score_files(gold, pred_b, fmt=fmt, mode=mode, scheme=scheme, options=options)
-    if metric == "accuracy" and counts_a.task != "textcat":
-        raise ConfigError("--metric accuracy applies to text classification.", hint="use micro_f1 or macro_f1")
-    res = compare_counts(counts_a, counts_b, resamples=resamples or DEFAULT_RESAMPLES,
-                         seed=DEFAULT_SEED if seed is None else seed, metric=metric)
+    with progress_bar("compare", quiet=as_json) as progress:
+        res = compare_files(gold, pred_a, pred_b, format=fmt, mode=mode, scheme=scheme, unit=unit,
+                            options=_options(encoding, text_column, label_column, no_header, label_map, lang),
+                            resamples=resamples, seed=seed, metric=metric, progress=progress)
     emit(res, as_json, lambda r: _print_compare(r, (gold, pred_a, pred_b)))

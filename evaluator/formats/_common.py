@@ -7,10 +7,12 @@ the end: one problem raises that :class:`~evaluator.errors.InputFormatError`, se
 from __future__ import annotations
 
 import bisect
+import itertools
 import json
 from pathlib import Path
 from typing import Any, Iterator
 
+from evaluator import limits
 from evaluator.errors import InputFormatError, ValidationError
 from evaluator.records import ANSWERS, Record, Span, Token
 
@@ -90,14 +92,75 @@ def decode_bytes(data: bytes, encoding: str, *, path: Path | str) -> tuple[str, 
 
 
 def read_text(path: Path, encoding: str) -> tuple[str, str]:
-    """Read and decode a whole file (see :func:`decode_bytes`)."""
+    """Read and decode a whole file (see :func:`decode_bytes`), within the file-size and line-length limits
+    (:mod:`evaluator.limits`)."""
     try:
+        limits.check_file(path)
         data = Path(path).read_bytes()
     except OSError as err:
         raise InputFormatError(f"cannot read the file ({err.strerror})", path=str(path)) from None
+    _check_lines(data, path)
     return decode_bytes(data, encoding, path=path)
 
 
+def _check_lines(data: bytes, path: Path | str) -> None:
+    """Raise the line-length limit's error for the first line that is too long."""
+    limit = limits.LINE.bytes()
+    if len(data) <= limit:
+        return
+    import numpy as np
+
+    ends = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 10)
+    bounds = np.concatenate([[-1], ends, [len(data)]])
+    long = np.flatnonzero(np.diff(bounds) - 1 > limit)
+    if len(long):
+        k = int(long[0])
+        raise limits.LINE.error(f"line {k + 1}", int(bounds[k + 1] - bounds[k] - 1), path=path)
+
+
+#: encodings a JSONL file is decoded with line by line (others, and fallback chains, decode the whole file)
+_LINE_CODECS = {"utf-8": "strict", "utf8": "strict", "utf-8-sig": "strict", "utf-8-replace": "replace",
+                "utf8-replace": "replace"}
+
+
+def iter_lines(path: Path, encoding: str) -> Iterator[tuple[int, str]]:
+    """``(line number, line)`` of a text file split at ``\\n`` (not ``splitlines()``: U+2028 may sit inside JSON
+    strings), without the newline.
+
+    UTF-8 files are read line by line (memory stays bounded by the longest line, itself bounded by the
+    line-length limit); other encodings and fallback chains are decoded whole (:func:`read_text`). Bytes that do
+    not decode raise the error :func:`decode_bytes` raises, with the byte offset in the file.
+    """
+    errors = _LINE_CODECS.get(encoding.strip().lower().replace("_", "-"))
+    if errors is None:
+        text, _ = read_text(path, encoding)
+        yield from enumerate(text.split("\n"), 1)
+        return
+    try:
+        limits.check_file(path)
+        fh = open(path, "rb")
+    except OSError as err:
+        raise InputFormatError(f"cannot read the file ({err.strerror})", path=str(path)) from None
+    limit = limits.LINE.bytes()
+    start = 0  # byte offset of the line in the file
+    with fh:
+        for no in itertools.count(1):
+            raw = fh.readline(limit + 2)
+            if not raw:
+                return
+            complete = raw.endswith(b"\n")
+            body = raw[:-1] if complete else raw
+            if len(body) > limit:
+                raise limits.LINE.error(f"line {no}", len(body) if complete else None, path=path)
+            skip = 3 if no == 1 and body.startswith(b"\xef\xbb\xbf") else 0  # a byte-order mark
+            try:
+                line = body[skip:].decode("utf-8", errors=errors)
+            except UnicodeDecodeError as err:
+                shown = " ".join(f"0x{b:02X}" for b in body[skip + err.start:skip + err.end][:4])
+                raise InputFormatError(f"byte {shown} at offset {start + skip + err.start} is not valid "
+                                       f"{err.encoding} (line {no})", path=str(path), hint=ENCODING_HINT) from None
+            start += len(raw)
+            yield no, line
 #: deeper JSON is refused before parsing (Python's parser would hit its recursion limit near 1,000 levels)
 MAX_JSON_DEPTH = 200
 
@@ -133,9 +196,9 @@ def too_deep(text: str, limit: int = MAX_JSON_DEPTH) -> bool:
 
 
 def iter_jsonl(path: Path, encoding: str, problems: Problems) -> Iterator[tuple[int, Any]]:
-    """``(line number, parsed object)`` of each non-blank line; bad JSON is added to ``problems``."""
-    text, _ = read_text(path, encoding)
-    for no, line in enumerate(text.split("\n"), 1):  # not splitlines(): U+2028 may sit inside JSON strings
+    """``(line number, parsed object)`` of each non-blank line, read line by line (:func:`iter_lines`); bad
+    JSON is added to ``problems``."""
+    for no, line in iter_lines(path, encoding):
         if not line.strip():
             continue
         if too_deep(line):

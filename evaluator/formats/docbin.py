@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Iterable
 
+from evaluator import limits
 from evaluator.errors import InputFormatError
 from evaluator.formats._common import Problems, public_meta, validate_records
 from evaluator.formats.base import ReadOptions, register
@@ -52,6 +53,25 @@ def doc_from_record(nlp: Any, rec: Record) -> Any:
     return doc
 
 
+def _check_unzipped_size(data: bytes, path: Path) -> None:
+    """Refuse a DocBin that would expand past the decompressed-size limit, before it is expanded (a 1 MB
+    zlib bomb expands to gigabytes); the check decompresses in bounded pieces and keeps none of them."""
+    import zlib
+
+    limit = limits.UNZIP.bytes()
+    inflate = zlib.decompressobj()
+    total = 0
+    piece = data
+    while True:
+        out = inflate.decompress(piece, 1 << 20)
+        total += len(out)
+        if total > limit:
+            raise limits.UNZIP.error("the decompressed DocBin", None, path=path)
+        piece = inflate.unconsumed_tail
+        if inflate.eof or (not out and not piece):
+            return
+
+
 class DocBinFormat:
     name = "spacy-docbin"
     task = "both"
@@ -63,10 +83,15 @@ class DocBinFormat:
 
         options = options or ReadOptions()
         try:
-            db = DocBin().from_disk(path)
+            limits.check_file(path)
+            data = Path(path).read_bytes()
+            _check_unzipped_size(data, path)
+            db = DocBin().from_bytes(data)
             docs = list(db.get_docs(nlp_for(options.lang).vocab))
         except OSError as err:
             raise InputFormatError(f"cannot read the file ({err})", path=str(path)) from None
+        except InputFormatError:
+            raise
         except Exception as err:  # noqa: BLE001 - msgpack/zlib errors for files that are not DocBins
             raise InputFormatError(f"not a spaCy DocBin ({type(err).__name__}: {err})", path=str(path),
                                    hint="create it with spacy.tokens.DocBin(...).to_disk(path)") from None

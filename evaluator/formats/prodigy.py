@@ -31,10 +31,27 @@ def prodigy_hash(text: str) -> int:
     return value - (1 << 32) if value >= (1 << 31) else value
 
 
+_NO_TEXT = object()
+
+
 def _tokens(obj: dict, text: str, no: int, problems: Problems) -> list[Token] | None:
     raw = obj.get("tokens")
     if raw is None:
         return None
+    if isinstance(raw, list):
+        # the usual case in one pass: dicts with int offsets and, when given, the text at those offsets
+        try:
+            rows = [(t["start"], t["end"], t.get("text", _NO_TEXT)) for t in raw]
+        except (TypeError, KeyError, AttributeError):
+            rows = None
+        if rows is not None and all(type(s) is int and type(e) is int and (w is _NO_TEXT or w == text[s:e])
+                                    for s, e, w in rows):
+            return [Token(s, e) for s, e, _ in rows]
+    return _tokens_checked(raw, text, no, problems)
+
+
+def _tokens_checked(raw: object, text: str, no: int, problems: Problems) -> list[Token] | None:
+    """Tokens one by one, each problem recorded (the slow path of :func:`_tokens`, for files with problems)."""
     if not isinstance(raw, list):
         problems.add("'tokens' must be a list of {text, start, end, id} objects", no)
         return None

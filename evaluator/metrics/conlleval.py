@@ -18,7 +18,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
+from typing import Any, Iterable
 
 from evaluator.errors import InputFormatError
 
@@ -174,6 +174,41 @@ def read_conlleval_file(path: Path | str) -> ConllevalResult:
     if lines and lines[-1] == "":
         lines.pop()
     return conlleval(lines, path=str(path))
+
+
+def _figures(correct: int, found: int, guessed: int) -> dict[str, float | int | None]:
+    """Precision, recall and FB1 in percent, computed as the script does; ``None`` where undefined."""
+    p = 100 * correct / guessed if guessed else None
+    r = 100 * correct / found if found else None
+    if not found and not guessed:
+        f = None  # nothing to score: no gold and no predicted phrase
+    elif p is None or r is None or p + r == 0:
+        f = 0.0
+    else:
+        f = 2 * p * r / (p + r)
+    return {"precision": p, "recall": r, "fb1": f, "phrases": found, "found": guessed, "correct": correct}
+
+
+def conlleval_report(res: ConllevalResult) -> dict[str, Any]:
+    """conlleval's figures as plain data: the numbers its report prints, with ``None`` for undefined.
+
+    The script prints 0.00 where a figure is undefined (no predicted phrase: precision; no gold phrase:
+    recall); here those are ``None``. FB1 is 0 when precision or recall is undefined but there is something to
+    score, as in :func:`evaluator.metrics.aggregate.prf`. Keys: ``tokens``, ``accuracy`` (percent),
+    ``precision``, ``recall``, ``fb1``, ``phrases`` (gold), ``found`` (predicted), ``correct`` and
+    ``per_type`` (type -> the same figures).
+
+    >>> rep = conlleval_report(conlleval(["a x B-PER B-PER", "b x O B-LOC"]))
+    >>> rep["per_type"]["LOC"]["precision"], rep["per_type"]["LOC"]["recall"], rep["per_type"]["PER"]["fb1"]
+    (0.0, None, 100.0)
+    """
+    return {
+        "tokens": res.tokens,
+        "accuracy": 100 * res.correct_tags / res.tokens if res.tokens else None,
+        **_figures(res.correct_chunk, res.found_correct, res.found_guessed),
+        "per_type": {t: _figures(res.correct_chunk_by_type.get(t, 0), res.found_correct_by_type.get(t, 0),
+                                 res.found_guessed_by_type.get(t, 0)) for t in dict.fromkeys(res.types)},
+    }
 
 
 def _pad(name: str, width: int) -> str:

@@ -31,7 +31,14 @@ def _loc(rec: Record, n: int, name: str | None, unit: str) -> str:
     return f"{unit} {n}" + (f" ({where})" if where else "")
 
 
-def _check_same_tokens(g: Record, p: Record, n: int, gold_name: str | None, pred_name: str | None) -> None:
+def sentence_count_error(gold_name: str, n_gold: int, pred_name: str, n_pred: int) -> InputFormatError:
+    """The error for two token-tag files (paired by position) with different numbers of sentences."""
+    return InputFormatError(f"{gold_name} has {n_gold} sentences but {pred_name} has {n_pred}",
+                            hint="both files must hold the same sentences in the same order")
+
+
+def check_same_tokens(g: Record, p: Record, n: int, gold_name: str | None, pred_name: str | None) -> None:
+    """Raise an error naming both files and lines unless sentence ``n`` has the same tokens in both records."""
     if g.text == p.text and (g.tags is None or p.tags is None or len(g.tags) == len(p.tags)):
         return
     gw = g.token_texts() if g.tokens is not None else g.text.split()
@@ -71,7 +78,7 @@ def evaluate_records(gold: Sequence[Record], pred: Sequence[Record], *, mode: st
         return textcat_counts([g.label for g in gold], [p.label for p in pred], labels=labels)
     if gold and all(g.tags is not None for g in gold) and all(p.tags is not None for p in pred):
         for n, (g, p) in enumerate(zip(gold, pred), 1):
-            _check_same_tokens(g, p, n, gold_name, pred_name)
+            check_same_tokens(g, p, n, gold_name, pred_name)
         return ner_counts([g.tags for g in gold], [p.tags for p in pred], mode=mode, scheme=scheme)
     return ner_counts_from_spans(gold, pred, mode=mode, scheme=scheme, lang=lang)
 
@@ -99,8 +106,7 @@ def pair_records(gold: Sequence[Record], pred: Sequence[Record], *, by: str = "a
     gname, pname = gold_name or "gold", pred_name or "predictions"
     if by == "order":
         if len(gold) != len(pred):
-            raise InputFormatError(f"{gname} has {len(gold)} sentences but {pname} has {len(pred)}",
-                                   hint="both files must hold the same sentences in the same order")
+            raise sentence_count_error(gname, len(gold), pname, len(pred))
         return gold, pred
     if by != "text":
         raise ValueError(f"unknown pairing {by!r}")

@@ -29,6 +29,8 @@ from evaluator.errors import ConfigError, InputFormatError
 from evaluator.metrics.aggregate import FN, FP, TP, opt, summarize
 
 MODES = ("default", "strict")
+#: documents are counted in batches of about this many tokens (bounds the working memory)
+BATCH_TOKENS = 1 << 20
 SCHEMES = ("IOB1", "IOB2", "IOE1", "IOE2", "IOBES", "BILOU")
 _SCHEME_ALIASES = {"BIO": "IOB2", "IOB": "IOB2", "BIOES": "IOBES", "BILUO": "BILOU"}
 
@@ -53,6 +55,14 @@ def normalize_scheme(scheme: str | None) -> str | None:
     if s not in SCHEMES:
         raise ConfigError(f"Unknown tagging scheme {scheme!r}.", hint="use IOB2, IOBES or BILOU (or IOB1, IOE1, IOE2)")
     return s
+
+
+def _mode_and_scheme(mode: str | None, scheme: str | None) -> tuple[str, str | None]:
+    mode, scheme = normalize_mode(mode), normalize_scheme(scheme)
+    if mode == "default" and scheme is not None:
+        raise ConfigError(f"A scheme ({scheme}) only applies to strict mode.",
+                          hint="pass mode strict with the scheme, or no scheme for the default (conlleval) mode")
+    return mode, scheme
 
 
 @dataclass
@@ -191,16 +201,25 @@ def _default_entities(seq: np.ndarray, end_t: np.ndarray, start_t: np.ndarray, i
     prev[1:] = seq[:-1]
     ends = np.nonzero(end_t[prev, seq])[0]
     idx = np.arange(len(seq))
-    last_start = np.maximum.accumulate(np.where(start_t[prev, seq], idx, 0))
+    is_start = start_t[prev, seq]
+    if init == 0 and len(ends) and not is_start[:ends[0]].any():
+        # a chunk that never started (only malformed tags such as "X" can do this) takes its beginning from
+        # the last start before it, which lies in an earlier batch: count the corpus in one piece
+        raise _Unbatchable
+    last_start = np.maximum.accumulate(np.where(is_start, idx, 0))
     begins = last_start[ends - 1] if len(ends) else ends
     return begins, ends, prev[ends]
 
 
-def _count_default(vocab: list[str], g: np.ndarray, p: np.ndarray, lengths: np.ndarray):
-    if any(t == "" for t in vocab):
-        raise InputFormatError("an empty tag was found", hint="every token needs a tag such as O or B-PER")
-    end_t, start_t, types = _default_tables(vocab)
-    init = len(vocab)
+class _Unbatchable(Exception):
+    """The corpus cannot be counted in batches of documents (see :func:`_default_entities`)."""
+
+
+def _count_default(tables: tuple[np.ndarray, np.ndarray, list[str]], g: np.ndarray, p: np.ndarray,
+                   lengths: np.ndarray, *, first_batch: bool = True):
+    end_t, start_t, types = tables
+    # seqeval starts the corpus in its initial state; a later batch starts after the "O" that ends a sentence
+    init = len(types) - 1 if first_batch else 0
     n_docs = len(lengths)
     doc_of_tok = np.repeat(np.arange(n_docs), lengths)
     # seqeval flattens the sentences with an "O" after each, then appends one more "O"
@@ -235,7 +254,10 @@ def _auto_scheme(vocab: list[str], g: np.ndarray) -> str:
                           hint="pass --scheme IOB2, IOBES or BILOU") from None
 
 
-def _count_strict(vocab: list[str], g: np.ndarray, p: np.ndarray, lengths: np.ndarray, scheme: str):
+def _strict_tables(vocab: list[str], g: np.ndarray, p: np.ndarray, lengths: np.ndarray, scheme: str
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]:
+    """seqeval's strict rules on every pair of tags: ``start[prev, cur]``, ``inside``, ``end`` and the tag
+    (entity type) of each id. A tag the scheme does not allow is an error naming its first sentence and token."""
     cls = _scheme_class(scheme)
     toks = []
     for k, t in enumerate(vocab):
@@ -257,7 +279,12 @@ def _count_strict(vocab: list[str], g: np.ndarray, p: np.ndarray, lengths: np.nd
             start_t[i, j] = b.is_start(a)
             inside_t[i, j] = b.is_inside(a)
             end_t[i, j] = b.is_end(a)
-    tag_of = [tok.tag for tok in toks]
+    return start_t, inside_t, end_t, [tok.tag for tok in toks]
+
+
+def _count_strict(tables: tuple[np.ndarray, np.ndarray, np.ndarray, list[str]], g: np.ndarray, p: np.ndarray,
+                  lengths: np.ndarray, *, first_batch: bool = True):
+    start_t, inside_t, end_t, tag_of = tables
     n_docs = len(lengths)
     doc_of_tok = np.repeat(np.arange(n_docs), lengths)
     # one "O" before everything and after each sentence: seqeval's outside token on both sides
@@ -326,12 +353,13 @@ def _assemble(ents, first: np.ndarray, total: int, n_docs: int, mode: str, schem
         counts[..., FN] = (true - tp).reshape(n_docs, n_lab)
     doc_of_tok = np.repeat(np.arange(n_docs), lengths)
     correct = np.bincount(doc_of_tok[g == p], minlength=n_docs).astype(np.int64)
+    # entity rows as int32 (documents and token offsets fit): they are the largest part of the result
     gold_entities = np.stack([gd, gl, gb - first[gd] if n_docs else gb, ge - first[gd] if n_docs else ge],
-                             axis=1).astype(np.int64) if len(gb) else np.zeros((0, 4), dtype=np.int64)
+                             axis=1).astype(np.int32) if len(gb) else np.zeros((0, 4), dtype=np.int32)
     ones = np.full(len(pb), 3, dtype=np.int64)
     pred_entities = np.stack([pd_, pl, pb - first[pd_] if n_docs else pb, pe - first[pd_] if n_docs else pe,
-                              matched.astype(np.int64), ones], axis=1).astype(np.int64) \
-        if len(pb) else np.zeros((0, 6), dtype=np.int64)
+                              matched.astype(np.int64), ones], axis=1).astype(np.int32) \
+        if len(pb) else np.zeros((0, 6), dtype=np.int32)
     return NerCounts(labels=labels, counts=counts, tokens=lengths.astype(np.int64), correct=correct,
                      misaligned=np.zeros(n_docs, dtype=np.int64), mode=mode, scheme=scheme,
                      gold_entities=gold_entities, pred_entities=pred_entities)
@@ -352,19 +380,82 @@ def ner_counts(gold_tags: Sequence[Sequence[str]], pred_tags: Sequence[Sequence[
     >>> c.labels, c.counts.sum(axis=0).tolist()
     (['LOC', 'PER'], [[0, 0, 1], [1, 0, 0]])
     """
-    mode = normalize_mode(mode)
-    scheme = normalize_scheme(scheme)
-    if mode == "default" and scheme is not None:
-        raise ConfigError(f"A scheme ({scheme}) only applies to strict mode.",
-                          hint="pass mode strict with the scheme, or no scheme for the default (conlleval) mode")
+    mode, scheme = _mode_and_scheme(mode, scheme)
     vocab, g, p, lengths = _encode(gold_tags, pred_tags)
+    return ner_counts_ids(vocab, g, p, lengths, mode=mode, scheme=scheme)
+
+
+def ner_counts_ids(vocab: Sequence[str], gold_ids: np.ndarray, pred_ids: np.ndarray, lengths: np.ndarray, *,
+                   mode: str = "default", scheme: str | None = None) -> NerCounts:
+    """:func:`ner_counts` on tags already encoded as ids: the direct path of file readers that never build lists.
+
+    ``vocab[k]`` is the tag of id ``k`` and ``vocab[0]`` must be ``"O"``; ``gold_ids``/``pred_ids`` are the
+    flat tag ids of all documents one after the other, ``lengths[d]`` the number of tokens of document ``d``.
+
+    >>> c = ner_counts_ids(["O", "B-PER", "B-LOC"], np.array([1, 0, 2]), np.array([1, 0, 0]), np.array([2, 1]))
+    >>> c.labels, c.counts.sum(axis=0).tolist()
+    (['LOC', 'PER'], [[0, 0, 1], [1, 0, 0]])
+    """
+    mode, scheme = _mode_and_scheme(mode, scheme)
+    vocab = list(vocab)
+    if not vocab or vocab[0] != "O":
+        raise ValueError("vocab[0] must be 'O'")
+    g = np.asarray(gold_ids)
+    p = np.asarray(pred_ids)
+    lengths = np.asarray(lengths, dtype=np.int64)
+    if len(g) != len(p) or len(g) != int(lengths.sum()):
+        raise ValueError(f"{len(g)} gold ids, {len(p)} predicted ids and {int(lengths.sum())} tokens in lengths")
     if mode == "default":
-        ents, first, total = _count_default(vocab, g, p, lengths)
+        if any(t == "" for t in vocab):
+            raise InputFormatError("an empty tag was found", hint="every token needs a tag such as O or B-PER")
+        tables, count = _default_tables(vocab), _count_default
     else:
         if scheme is None:
             scheme = _auto_scheme(vocab, g)
-        ents, first, total = _count_strict(vocab, g, p, lengths, scheme)
-    return _assemble(ents, first, total, len(lengths), mode, scheme, g, p, lengths)
+        tables, count = _strict_tables(vocab, g, p, lengths, scheme), _count_strict
+    # documents in batches of about BATCH_TOKENS tokens: working memory stays bounded however long the corpus
+    ends = np.cumsum(lengths)
+    cuts = np.searchsorted(ends, np.arange(BATCH_TOKENS, int(ends[-1]) if len(ends) else 0, BATCH_TOKENS),
+                           side="right")
+    bounds = sorted({0, len(lengths)} | {int(c) for c in cuts if 0 < c < len(lengths)})
+    try:
+        return _count_batches(bounds, ends, tables, count, g, p, lengths, mode, scheme)
+    except _Unbatchable:
+        return _count_batches([0, len(lengths)], ends, tables, count, g, p, lengths, mode, scheme)
+
+
+def _count_batches(bounds: list[int], ends: np.ndarray, tables: Any, count: Any, g: np.ndarray,
+                   p: np.ndarray, lengths: np.ndarray, mode: str, scheme: str | None) -> NerCounts:
+    parts = []
+    for d0, d1 in zip(bounds[:-1], bounds[1:]):
+        t0 = int(ends[d0 - 1]) if d0 else 0
+        t1 = int(ends[d1 - 1]) if d1 else 0
+        gb, pb, lb = g[t0:t1], p[t0:t1], lengths[d0:d1]
+        ents, first, total = count(tables, gb, pb, lb, first_batch=d0 == 0)
+        parts.append(_assemble(ents, first, total, len(lb), mode, scheme, gb, pb, lb))
+    return parts[0] if len(parts) == 1 else _concatenate(parts)
+
+
+def _concatenate(parts: list[NerCounts]) -> NerCounts:
+    """One :class:`NerCounts` from the counts of consecutive batches of documents (the parts are emptied)."""
+    labels = sorted(set().union(*(c.labels for c in parts)))
+    for k, c in enumerate(parts):
+        if c.labels != labels:
+            parts[k] = c.with_labels(labels)
+    offsets = np.cumsum([0] + [c.documents for c in parts[:-1]]).tolist()
+
+    def joined(name: str) -> np.ndarray:
+        arrays = [getattr(c, name) for c in parts]
+        for c in parts:  # one field at a time: the parts' copy is dropped as soon as it is joined
+            setattr(c, name, None)
+        if name.endswith("_entities"):
+            for arr, off in zip(arrays, offsets):
+                arr[:, 0] += off
+        return np.concatenate(arrays)
+
+    fields = {name: joined(name) for name in ("counts", "tokens", "correct", "misaligned", "gold_entities",
+                                              "pred_entities")}
+    return NerCounts(labels=labels, mode=parts[0].mode, scheme=parts[0].scheme, **fields)
 
 
 def ner_report(counts: NerCounts, *, doc_index: Sequence[int] | np.ndarray | None = None) -> dict[str, Any]:

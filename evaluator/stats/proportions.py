@@ -13,8 +13,6 @@ from __future__ import annotations
 import math
 from typing import Sequence
 
-from scipy import stats
-
 
 def wilson_interval(k: int, n: int, *, confidence: float = 0.95) -> tuple[float | None, float | None]:
     """Wilson score interval for a proportion ``k / n``; ``(None, None)`` when ``n == 0``."""
@@ -24,6 +22,8 @@ def wilson_interval(k: int, n: int, *, confidence: float = 0.95) -> tuple[float 
         raise ValueError("confidence must be between 0 and 1")
     if n == 0:
         return None, None
+    from scipy import stats  # here, not at the top: importing scipy.stats takes most of a second
+
     z = float(stats.norm.ppf(1 - (1 - confidence) / 2))
     p = k / n
     denom = 1 + z * z / n
@@ -37,6 +37,8 @@ def sign_test(wins: int, losses: int) -> float:
     n = wins + losses
     if n == 0:
         return 1.0
+    from scipy import stats
+
     return float(stats.binomtest(wins, n, 0.5, alternative="two-sided").pvalue)
 
 

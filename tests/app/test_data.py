@@ -123,6 +123,24 @@ def test_preview_shows_spans_inline(app, demo_ws):
     assert list(table["spans"]) == [len(r.spans) for r in records[:50]]
 
 
+def test_preview_pages_through_a_dataset(app, demo_ws):
+    """The preview reads one page (SQL OFFSET/LIMIT), numbered by position in the dataset."""
+    at = app("pages/data.py")
+    at.selectbox(key="data.preview_target").set_value("pool")
+    at.number_input(key="data.preview_page").set_value(3)
+    at.run()
+    no_exception(at)
+    records = load_records(demo_ws, "pool", answers=None)
+    assert len(records) > 100  # the demo pool spans three pages
+    table = at.dataframe[-1].value
+    assert list(table["#"]) == list(range(101, min(150, len(records)) + 1))
+    assert list(table["text"]) == [r.text for r in records[100:150]]  # the pool has no spans
+    assert any(f"Examples 101–{min(150, len(records))} of {len(records)}" in c for c in texts(at, "caption"))
+    at.number_input(key="data.preview_page").set_value(99)
+    at.run()
+    assert any("past the end" in c for c in texts(at, "caption"))
+
+
 def test_export_offers_a_download(app, demo_ws):
     at = app("pages/data.py")
     at.selectbox(key="data.export_source").set_value("round:2")

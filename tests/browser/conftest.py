@@ -116,19 +116,43 @@ def page(browser, app_url):
     context.close()
 
 
-# The toolbar's running icon is not drawn with client.toolbarMode = "minimal"; the app root's script state is
-# (Streamlit sets it for its own end-to-end tests): idle is "notRunning" (or a compilation error).
-_RUNNING = ("() => { const app = document.querySelector(\"[data-testid='stApp']\");"
-            " const state = app && app.getAttribute('data-test-script-state');"
-            " return (state === 'notRunning' || state === 'compilationError')"
-            " && !document.querySelector(\"[data-testid='stStatusWidgetRunningIcon'], "
-            "[data-testid='stStatusWidgetRunningManIcon']\"); }")
+# the hidden marker app.py writes at the start of every run (ui/run.py): its data-run is that run's id
+_RUN_ID = ("() => { const m = document.querySelector(\"[data-testid='evaluator-run']\"); "
+           "return m ? m.dataset.run : null; }")
+# idle: a run other than `before` has started, Streamlit's root element says the script is not running (its state
+# attribute, which Streamlit keeps for its own end-to-end tests; the toolbar's running icon is not drawn with
+# client.toolbarMode = "minimal"), and nothing is stale
+_SETTLED = ("([before]) => { const m = document.querySelector(\"[data-testid='evaluator-run']\"); "
+            "const app = document.querySelector(\"[data-testid='stApp']\"); "
+            "const state = app && app.getAttribute('data-test-script-state'); "
+            "return !!m && m.dataset.run !== before "
+            "&& (state === 'notRunning' || state === 'compilationError') "
+            "&& !document.querySelector(\"[data-stale='true']\"); }")
 
 
-def wait_until_idle(pg) -> None:
-    """Wait until Streamlit has finished running the script: the app's script state is idle three times in a
-    row, 250 ms apart (a rerun can start a moment after an interaction)."""
+def run_id(pg) -> str | None:
+    """The id of the app's latest script run (None before the first one)."""
+    return pg.evaluate(_RUN_ID)
+
+
+def wait_until_idle(pg, *, after: str | None = None, timeout: float = 30_000) -> str:
+    """Wait until the app has really finished running its script: a run other than ``after`` (the run before an
+    interaction) has started (the marker app.py draws, ui/run.py), Streamlit's root element says the script is
+    not running, nothing is stale, and all of that still holds half a second later (no rerun followed).
+    Returns the run's id."""
     pg.wait_for_selector("[data-testid='stAppViewContainer']")
-    for _ in range(3):
-        pg.wait_for_timeout(250)
-        pg.wait_for_function(_RUNNING, timeout=30_000)
+    while True:
+        pg.wait_for_function(_SETTLED, arg=[after], timeout=timeout)
+        current = run_id(pg)
+        pg.wait_for_timeout(500)
+        if run_id(pg) == current and pg.evaluate(_SETTLED, [after]):
+            return current
+
+
+@contextmanager
+def app_run(pg, *, timeout: float = 30_000):
+    """``with app_run(page): <an interaction that reruns the script>``: on leaving, wait until that run (and any
+    rerun it asks for) has finished."""
+    before = run_id(pg)
+    yield
+    wait_until_idle(pg, after=before, timeout=timeout)

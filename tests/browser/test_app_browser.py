@@ -10,7 +10,7 @@ import pytest
 
 from evaluator.store import status
 from evaluator.workspace import open_workspace
-from tests.browser.conftest import SCREENS, wait_until_idle
+from tests.browser.conftest import SCREENS, app_run
 
 pytestmark = pytest.mark.browser
 
@@ -25,9 +25,9 @@ HEADINGS = {"Home": "evaluator", "Data": "Data", "Gold sets": "Gold sets"}
 
 
 def _goto(pg, title: str) -> None:
-    pg.get_by_test_id("stSidebarNav").get_by_text(title, exact=True).click()
+    with app_run(pg):
+        pg.get_by_test_id("stSidebarNav").get_by_text(title, exact=True).click()
     pg.get_by_role("heading", name=HEADINGS[title], level=1).wait_for()
-    wait_until_idle(pg)
 
 
 def _metric(pg, label: str) -> str:
@@ -87,11 +87,12 @@ def test_upload_and_import_in_the_browser(page, browser_workspace, tmp_path):
     f.write_text("".join(json.dumps(r) + "\n" for r in rows))
     before = status(open_workspace(browser_workspace))
     _goto(page, "Data")
-    page.get_by_test_id("stFileUploader").locator("input[type='file']").set_input_files(str(f))
+    with app_run(page):
+        page.get_by_test_id("stFileUploader").locator("input[type='file']").set_input_files(str(f))
     page.get_by_text("browser-upload.jsonl").first.wait_for()
-    wait_until_idle(page)
-    page.get_by_role("button", name="Import", exact=True).click()
-    page.get_by_test_id("stAlertContentSuccess").wait_for()
+    with app_run(page):
+        page.get_by_role("button", name="Import", exact=True).click()
+    assert page.get_by_test_id("stAlertContentSuccess").count() == 1
     assert "Imported 1 example " in page.get_by_test_id("stAlertContentSuccess").inner_text()
     _no_traceback(page)
     page.screenshot(path=str(SCREENS / "data-imported.png"), full_page=True)
@@ -103,12 +104,13 @@ def test_bad_upload_shows_an_error_not_a_traceback(page, tmp_path):
     f = tmp_path / "bad.jsonl"
     f.write_text('{"text": "ok", "spans": []}\n{"text": "no end"\n')
     _goto(page, "Data")
-    page.get_by_test_id("stFileUploader").locator("input[type='file']").set_input_files(str(f))
+    with app_run(page):
+        page.get_by_test_id("stFileUploader").locator("input[type='file']").set_input_files(str(f))
     page.get_by_text("bad.jsonl").first.wait_for()
-    wait_until_idle(page)
-    page.get_by_role("button", name="Import", exact=True).click()
+    with app_run(page):
+        page.get_by_role("button", name="Import", exact=True).click()
     err = page.get_by_test_id("stAlertContentError")
-    err.wait_for()
+    assert err.count() == 1
     assert "line 2" in err.inner_text()
     _no_traceback(page)
     page.screenshot(path=str(SCREENS / "data-error.png"), full_page=True)
@@ -121,11 +123,12 @@ def test_sidebar_workspace_choice_survives_navigation(page, tmp_path):
     build_demo(news, task="textcat")
     box = page.get_by_role("textbox", name="Workspace folder")
     box.fill(str(news))
-    box.press("Enter")
-    page.get_by_test_id("stSidebar").get_by_text("textcat workspace", exact=False).wait_for()
+    with app_run(page):
+        box.press("Enter")
+    assert page.get_by_test_id("stSidebar").get_by_text("textcat workspace", exact=False).count() == 1
     page.get_by_role("textbox", name="Annotator").fill("ada")
-    page.get_by_role("textbox", name="Annotator").press("Enter")
-    wait_until_idle(page)
+    with app_run(page):
+        page.get_by_role("textbox", name="Annotator").press("Enter")
     _goto(page, "Gold sets")
     _goto(page, "Home")
     assert page.get_by_role("textbox", name="Workspace folder").input_value() == str(news)

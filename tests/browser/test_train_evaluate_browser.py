@@ -11,7 +11,7 @@ import pytest
 
 from evaluator.models import list_models
 from evaluator.workspace import open_workspace
-from tests.browser.conftest import SCREENS, wait_until_idle
+from tests.browser.conftest import SCREENS, app_run, wait_until_idle
 
 pytestmark = pytest.mark.browser
 TRAIN_WAIT = 180_000  # ms; an upper bound for a hung job on a slow CI machine, never a timing assertion
@@ -23,9 +23,9 @@ def _no_traceback(pg) -> None:
 
 
 def _goto(pg, title: str, heading: str) -> None:
-    pg.get_by_test_id("stSidebarNav").get_by_text(title, exact=True).click()
+    with app_run(pg):
+        pg.get_by_test_id("stSidebarNav").get_by_text(title, exact=True).click()
     pg.get_by_role("heading", name=heading, level=1).wait_for()
-    wait_until_idle(pg)
 
 
 def _keyed(pg, key: str):
@@ -42,12 +42,15 @@ def _selected(box) -> str:
 
 
 def _choose(pg, key: str, option: str) -> None:
+    """Pick ``option`` in a selectbox and wait for the rerun (none when it is picked already)."""
+    if _selected(_keyed(pg, key)) == option:
+        return
     box = _keyed(pg, key).get_by_test_id("stSelectbox")
     box.scroll_into_view_if_needed()
     box.click()
     pg.keyboard.type(option)  # the selectbox filters its options as one types
-    pg.get_by_role("option", name=option, exact=True).click()
-    wait_until_idle(pg)
+    with app_run(pg):
+        pg.get_by_role("option", name=option, exact=True).click()
 
 
 def test_train_in_the_background_then_evaluate(page, browser_workspace):
@@ -61,9 +64,10 @@ def test_train_in_the_background_then_evaluate(page, browser_workspace):
     page.get_by_text("Advanced: model name and trainer config").click()
     config = page.get_by_role("textbox", name="Config overrides (JSON)")
     config.fill('{"training.max_steps": 300, "training.eval_frequency": 50}')
-    config.press("Control+Enter")
-    wait_until_idle(page)
-    page.get_by_role("button", name="🏋️ Train").click()
+    with app_run(page):
+        config.press("Control+Enter")
+    with app_run(page):
+        page.get_by_role("button", name="🏋️ Train").click()
     page.get_by_test_id("stProgress").wait_for(timeout=TRAIN_WAIT)
     page.get_by_text("Training round-1-spacy-ner", exact=False).first.wait_for()
     page.get_by_role("button", name="⏹ Cancel").wait_for()
@@ -82,10 +86,12 @@ def test_train_in_the_background_then_evaluate(page, browser_workspace):
     _choose(page, "train.trainer", "crf-ner")
     if not config.is_visible():  # the expander closes when the page is left
         page.get_by_text("Advanced: model name and trainer config").click()
-    config.fill("")
-    config.press("Control+Enter")
-    wait_until_idle(page)
-    page.get_by_role("button", name="🏋️ Train").click()
+    if config.input_value():  # (leaving the page may have emptied it: then nothing changes, and no rerun)
+        config.fill("")
+        with app_run(page):
+            config.press("Control+Enter")
+    with app_run(page):
+        page.get_by_role("button", name="🏋️ Train").click()
     page.get_by_text(re.compile(r"Trained round-3-crf-ner in")).wait_for(timeout=TRAIN_WAIT)
     wait_until_idle(page)
     _no_traceback(page)
@@ -95,7 +101,8 @@ def test_train_in_the_background_then_evaluate(page, browser_workspace):
 
     # 3. a learning curve of the CRF (12 short runs)
     _choose(page, "train.curve_trainer", "crf-ner")
-    page.get_by_role("button", name="📈 Run learning curve").click()
+    with app_run(page):
+        page.get_by_role("button", name="📈 Run learning curve").click()
     page.get_by_text("Learning curve of crf-ner ready", exact=False).wait_for(timeout=TRAIN_WAIT)
     wait_until_idle(page)
     page.get_by_text(re.compile(r"(More data still helps|The curve has flattened)")).first.wait_for()
@@ -103,8 +110,17 @@ def test_train_in_the_background_then_evaluate(page, browser_workspace):
     page.get_by_test_id("stVegaLiteChart").last.scroll_into_view_if_needed()
     page.screenshot(path=str(SCREENS / "train-curve.png"))
 
-    # 4. Evaluate: both models scored, the comparison in words, the example diff
-    _goto(page, "Evaluate", "Evaluate")
+    # 4. Evaluate: both models scored, the comparison in words, the example diff. Scoring takes seconds; the
+    # app says it is at work meanwhile (Streamlit's own indicator is hidden in the minimal toolbar)
+    running = ("() => getComputedStyle(document.querySelector(\"[data-testid='stApp']\"), '::after')"
+               ".content.includes('Running')")
+    shown = running.replace(".content.includes('Running')", ".opacity === '1'")
+    with app_run(page, timeout=TRAIN_WAIT):
+        page.get_by_test_id("stSidebarNav").get_by_text("Evaluate", exact=True).click()
+        page.wait_for_function(f"() => ({running})() && ({shown})()")
+        page.screenshot(path=str(SCREENS / "evaluate-running.png"))
+    assert not page.evaluate(running)
+    page.get_by_role("heading", name="Evaluate", level=1).wait_for()
     page.get_by_text("Is B really better than A?").wait_for()
     page.get_by_text(re.compile(r"(is better than|No evidence of a difference)")).first.wait_for(timeout=TRAIN_WAIT)
     wait_until_idle(page)

@@ -17,7 +17,8 @@ REPORT_KEYS = ["task", "mode", "scheme", "documents", "tokens", "token_accuracy"
                "per_label", "misaligned"]
 AVG_KEYS = {"precision", "recall", "f1", "tp", "fp", "fn", "support"}
 LABEL_KEYS = {"precision", "recall", "f1", "support", "tp", "fp", "fn"}
-COMPARE_KEYS = {"metric", "a", "b", "delta", "ci95", "p_bootstrap", "p_randomization", "resamples", "seed",
+COMPARE_KEYS = {"metric", "a", "b", "delta", "ci95", "p_bootstrap", "p_randomization", "resamples", "seed", "unit",
+                "verdict",
                 "per_label"}
 
 GOLD = [

@@ -117,6 +117,31 @@ def test_random_sequences_strict_mode_equal_seqeval(data):
     assert_same(ours, reference(gold, pred, mode="strict", scheme=scheme))
 
 
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.sampled_from(["default"] + sorted(SCHEME_TAGS)).flatmap(
+    lambda s: st.tuples(st.just(s), paired_sequences(WEIRD if s == "default" else SCHEME_TAGS[s]),
+                        st.integers(1, 12))))
+def test_counting_in_batches_of_documents_changes_nothing(data):
+    """Long corpora are counted in batches of documents (bounded memory): every count, entity and figure stays
+    seqeval's, whatever the batch size."""
+    import evaluator.metrics.ner as ner
+
+    scheme, (gold, pred), batch = data
+    kw = {} if scheme == "default" else {"mode": "strict", "scheme": scheme}
+    whole = ner_counts(gold, pred, **kw)
+    saved = ner.BATCH_TOKENS
+    ner.BATCH_TOKENS = batch
+    try:
+        batched = ner_counts(gold, pred, **kw)
+    finally:
+        ner.BATCH_TOKENS = saved
+    assert batched.labels == whole.labels and np.array_equal(batched.counts, whole.counts)
+    assert np.array_equal(batched.gold_entities, whole.gold_entities)
+    assert np.array_equal(batched.pred_entities, whole.pred_entities)
+    assert np.array_equal(batched.correct, whole.correct) and np.array_equal(batched.tokens, whole.tokens)
+    assert_same(ner_report(batched), reference(gold, pred, **kw))
+
+
 def test_counts_are_per_document_and_sum_to_the_report():
     gold = [["B-PER", "I-PER", "O"], ["B-LOC", "O", "B-PER"], []]
     pred = [["B-PER", "I-PER", "O"], ["B-ORG", "O", "O"], []]
