@@ -505,6 +505,11 @@ def _m040_content_versions(conn: Connection) -> None:
     ]
     conn.exec_driver_sql("CREATE TABLE content_versions (name VARCHAR(100) NOT NULL PRIMARY KEY, "
                          "version BIGINT NOT NULL)")
+    _version_triggers(conn, versioned)
+
+
+def _version_triggers(conn: Connection, versioned: list[tuple[str, str, str]]) -> None:
+    """Triggers that bump ``content_versions`` on every write to each (table, SQLite key, PostgreSQL key)."""
     upsert = ("INSERT INTO content_versions (name, version) SELECT k, 1 FROM ({keys}) AS changed WHERE k IS NOT "
               "NULL ON CONFLICT (name) DO UPDATE SET version = content_versions.version + 1")
     for table, row_key, rows_key in versioned:
@@ -526,6 +531,19 @@ def _m040_content_versions(conn: Connection) -> None:
                                      f"FOR EACH STATEMENT EXECUTE FUNCTION {fn}()")
 
 
+def _m041_more_content_versions(conn: Connection) -> None:
+    """Content versions for what 040 missed: A/B sessions, items and judgments bump ``ab``; a model's cached
+    confidences bump the model."""
+    if conn.dialect.name not in ("sqlite", "postgresql"):
+        return
+    _version_triggers(conn, [
+        ("ab_sessions", "'ab'", "'ab' FROM {rows} r"),
+        ("ab_items", "'ab'", "'ab' FROM {rows} r"),
+        ("ab_judgments", "'ab'", "'ab' FROM {rows} r"),
+        ("confidences", "'model:' || {row}.model_id", "'model:' || r.model_id FROM {rows} r"),
+    ])
+
+
 #: Ordered, named migrations. Append only; never edit a step that has shipped.
 MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
     ("001_initial", _m001_initial),
@@ -536,6 +554,7 @@ MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
     ("021_confidences", _m021_confidences),
     ("030_leakage_keys", _m030_leakage_keys),
     ("040_content_versions", _m040_content_versions),
+    ("041_more_content_versions", _m041_more_content_versions),
 ]
 
 

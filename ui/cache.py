@@ -29,6 +29,13 @@ def versions(ws: Workspace) -> dict[str, int] | None:
     return content_versions(ws)
 
 
+def fingerprint(ws: Workspace) -> tuple | None:
+    """Every content version of the workspace, or None where there are none (do not cache): the key of cached
+    reads that depend on much of the workspace (A/B sessions, labeling progress and agreement)."""
+    v = versions(ws)
+    return None if v is None else tuple(sorted(v.items()))
+
+
 def _key(v: dict[str, int], *parts: str) -> tuple:
     """The versions whose names start with one of ``parts`` (``"collection:"``, ``"model:3"``, ...), sorted."""
     return tuple(sorted((name, n) for name, n in v.items() if name.startswith(parts)))

@@ -12,24 +12,14 @@ from evaluator.store import content_versions, get_collection
 from evaluator.workspace import init_workspace
 
 from .helpers import GOLD, TRAIN, ner_line, write_jsonl
-from .test_postgres import pg_url  # noqa: F401  (the throw-away PostgreSQL server fixture)
 
 
 LABELS = ["PER", "ORG", "LOC"]
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def ws(request, tmp_path):
-    if request.param == "sqlite":
-        return init_workspace(tmp_path / "ws", task="ner", labels=LABELS)
-    pytest.importorskip("psycopg")
-    url = request.getfixturevalue("pg_url")
-    ws = init_workspace(tmp_path / "ws", task="ner", labels=LABELS, db_url=url)
-    with ws.engine.begin() as conn:  # the server database is shared by the module's tests: start empty
-        for table in ("results", "training_examples", "predictions", "models", "annotations", "examples", "imports",
-                      "collections"):
-            conn.execute(sa.text(f"DELETE FROM {table}"))
-    return ws
+@pytest.fixture
+def ws(db_kind, tmp_path):
+    return init_workspace(tmp_path / "ws", task="ner", labels=LABELS, db_url=db_kind(tmp_path / "ws"))
 
 
 def changed(before: dict, after: dict) -> set[str]:
@@ -88,4 +78,34 @@ def test_models_predictions_and_settings_have_their_own_versions(ws):
     v2 = v3
     with ws.engine.begin() as conn:
         conn.execute(db.models.delete().where(db.models.c.id == mid))
+    assert changed(v2, content_versions(ws)) == {f"model:{mid}"}
+
+
+def test_ab_sessions_and_confidences_bump_their_versions(ws, tmp_path):
+    """Migration 041: the A/B tables bump ``ab`` (the A/B page's caches) and a model's confidences bump the model."""
+    import_file(ws, write_jsonl(tmp_path / "r.jsonl", TRAIN), into="round:1")
+    round1 = get_collection(ws, "round:1")["id"]
+    with ws.engine.begin() as conn:
+        mid = conn.execute(db.models.insert().values(name="m", kind="predictions", created_at=db.utcnow())
+                           ).inserted_primary_key[0]
+        ex = conn.execute(sa.select(db.examples.c.id).where(db.examples.c.collection_id == round1)).first()[0]
+    v0 = content_versions(ws)
+    with ws.engine.begin() as conn:
+        sid = conn.execute(db.ab_sessions.insert().values(
+            owner="t", task="ner", source="round:1", collection_id=round1, models=[], blind={}, settings={}, size=1,
+            created_at=db.utcnow())).inserted_primary_key[0]
+    v1 = content_versions(ws)
+    assert changed(v0, v1) == {"ab"}
+    with ws.engine.begin() as conn:
+        item = conn.execute(db.ab_items.insert().values(session_id=sid, token="tok", position=0, example_id=ex,
+                                                        needed=1, coin=1, state="new", claims=0)
+                            ).inserted_primary_key[0]
+        conn.execute(db.ab_judgments.insert().values(session_id=sid, item_id=item, annotator="x", choice="left",
+                                                     served_at=db.utcnow()))
+    v2 = content_versions(ws)
+    assert changed(v1, v2) == {"ab"} and v2["ab"] > v1["ab"] + 1
+    with ws.engine.begin() as conn:
+        conn.execute(db.confidences.insert().values(model_id=mid, example_id=ex, artifact_hash="h",
+                                                    least_confident=0.5, margin=0.5, entropy=0.5,
+                                                    created_at=db.utcnow()))
     assert changed(v2, content_versions(ws)) == {f"model:{mid}"}
