@@ -130,6 +130,17 @@ _SETTLED = ("([before]) => { const m = document.querySelector(\"[data-testid='ev
             "&& !document.querySelector(\"[data-stale='true']\"); }")
 
 
+#: the text of the page's HTML elements outside the sidebar (an A/B item's two outputs); app.py's style rule and
+#: run marker are HTML elements too, so "the first stHtml" is not the item
+PAGE_HTML = ("() => Array.from(document.querySelectorAll(\"[data-testid='stHtml']\"))"
+             ".filter(e => !e.closest(\"[data-testid='stSidebar']\")).map(e => e.innerText).join('\\n')")
+
+
+def page_html_text(pg) -> str:
+    """The text of the page's HTML elements (see :data:`PAGE_HTML`)."""
+    return pg.evaluate(PAGE_HTML)
+
+
 def run_id(pg) -> str | None:
     """The id of the app's latest script run (None before the first one)."""
     return pg.evaluate(_RUN_ID)

@@ -13,7 +13,7 @@ import sys
 
 import pytest
 
-from tests.browser.conftest import REPO, SCREENS, serve_app, wait_until_idle
+from tests.browser.conftest import PAGE_HTML, REPO, SCREENS, page_html_text, serve_app, wait_until_idle
 from tests.conftest import demo_with_models
 
 pytestmark = pytest.mark.browser
@@ -75,14 +75,13 @@ def test_judging_page_and_next_output_name_no_model(browser, ab_workspace):
         wait_until_idle(pg)
         seen = []
         for k in range(4):
-            text = pg.locator("[data-testid='stHtml']").first.inner_text()
+            text = page_html_text(pg)
             seen.append(text)
             _assert_blind(pg.evaluate(_DOM), secrets, f"the judging page (item {k + 1})")
             if k == 0:
                 pg.screenshot(path=str(SCREENS / "ab-judging.png"))
             pg.locator(f".st-key-ab-{['left', 'right', 'tie', 'neither'][k]} button").click()
-            pg.wait_for_function("(before) => { const el = document.querySelector(\"[data-testid='stHtml']\"); "
-                                 "return !el || el.innerText !== before; }", arg=text)
+            pg.wait_for_function(f"(before) => ({PAGE_HTML})() !== before", arg=text)
             wait_until_idle(pg)
         _assert_blind(pg.evaluate(_DOM), secrets, "the judging page after four judgments")
         assert "Traceback" not in pg.inner_text("body")

@@ -15,7 +15,7 @@ import shutil
 import pytest
 import sqlalchemy as sa
 
-from tests.browser.conftest import REPO, SCREENS, serve_app, wait_until_idle
+from tests.browser.conftest import PAGE_HTML, REPO, SCREENS, page_html_text, serve_app, wait_until_idle
 from tests.browser.test_train_evaluate_browser import _choose, _keyed
 
 pytestmark = pytest.mark.browser
@@ -153,7 +153,7 @@ def test_the_whole_story(browser, story_workspace, tmp_path):
             pg.keyboard.type(name)
             pg.get_by_role("option", name=name, exact=True).click()
         pg.keyboard.press("Escape")
-        _choose(pg, "ab.new.source", "gold:story@1")
+        _choose(pg, "ab.new.source", "gold:story@1", rerun=False)  # in a form: no rerun until it is submitted
         pg.get_by_role("button", name="Start the session").click()
         pg.locator(".st-key-ab-left button").wait_for()
         wait_until_idle(pg)
@@ -169,11 +169,10 @@ def test_the_whole_story(browser, story_workspace, tmp_path):
                     j.c.session_id == sid, j.c.annotator == "maria", j.c.choice.is_(None))).first()
             lf, rf = (row[0] or 0.0, row[1] or 0.0) if row else (0.0, 0.0)
             choice = "left" if lf > rf else "right" if rf > lf else "tie"
-            before = pg.locator("[data-testid='stHtml']").first.inner_text()
+            before = page_html_text(pg)
             pg.locator(f".st-key-ab-{choice} button").click()
-            pg.wait_for_function("(before) => { const el = document.querySelector(\"[data-testid='stHtml']\"); "
-                                 "return !el || el.innerText !== before || document.body.innerText.includes("
-                                 "'You can stop'); }", arg=before)
+            pg.wait_for_function(f"(before) => ({PAGE_HTML})() !== before "
+                                 "|| document.body.innerText.includes('You can stop')", arg=before)
             wait_until_idle(pg)
         pg.get_by_text("You can stop").first.wait_for()
         _clean(pg)

@@ -41,14 +41,18 @@ def _selected(box) -> str:
     return value or box.get_by_test_id("stSelectbox").inner_text().strip()
 
 
-def _choose(pg, key: str, option: str) -> None:
-    """Pick ``option`` in a selectbox and wait for the rerun (none when it is picked already)."""
+def _choose(pg, key: str, option: str, *, rerun: bool = True) -> None:
+    """Pick ``option`` in a selectbox and wait for the rerun (none when it is picked already, or with
+    ``rerun=False`` for a selectbox in a form)."""
     if _selected(_keyed(pg, key)) == option:
         return
     box = _keyed(pg, key).get_by_test_id("stSelectbox")
     box.scroll_into_view_if_needed()
     box.click()
     pg.keyboard.type(option)  # the selectbox filters its options as one types
+    if not rerun:
+        pg.get_by_role("option", name=option, exact=True).click()
+        return
     with app_run(pg):
         pg.get_by_role("option", name=option, exact=True).click()
 
