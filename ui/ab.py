@@ -64,11 +64,11 @@ def clear() -> None:
 # ------------------------------------------------------------------------------------------------ rendering
 
 def session_label(s: dict) -> str:
-    """How a session is named in the chooser: number, source, size; never its models."""
-    cap = f", at most {s['cap']}" if s.get("cap") else ""
-    n = s["judgments"]
-    return (f"Session {s['session_id']} · {s['source']} · {s['systems']} systems · {n} judgment{'' if n == 1 else 's'}"
-            f"{cap} · by {s['owner']}")
+    """How a session is named in the chooser: number, source, size, owner; never its models. No judgment count:
+    the chooser is drawn outside the judging fragment, so a count there would lag behind (the progress line under
+    it is current)."""
+    cap = f", at most {s['cap']} items" if s.get("cap") else ""
+    return f"Session {s['session_id']} · {s['source']} · {s['systems']} systems{cap} · by {s['owner']}"
 
 
 def output_html(text: str, output: dict[str, Any], labels: list[str]) -> str:
