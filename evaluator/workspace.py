@@ -27,6 +27,9 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 WORKSPACE_ENV = "EVALUATOR_WORKSPACE"
 #: the SQLite file that makes a folder a workspace
 DB_FILE = "workspace.db"
+#: written by :func:`init_workspace` into every workspace folder, so that commands run inside a folder whose
+#: database is on a server (team mode: ``--db`` / ``$EVALUATOR_DB_URL``) find it as they find a ``workspace.db``
+MARKER_FILE = ".evaluator-workspace"
 
 
 def default_workspace_path() -> Path:
@@ -37,7 +40,7 @@ def default_workspace_path() -> Path:
 
 
 def find_workspace(start: str | Path | None = None) -> Path | None:
-    """The nearest folder holding a ``workspace.db``, from ``start`` (default: the current folder) upward, as
+    """The nearest folder holding a ``workspace.db`` (or the marker ``init`` writes), from ``start`` (default: the current folder) upward, as
     git finds ``.git``; None when there is none.
 
     >>> import tempfile; root = Path(tempfile.mkdtemp())
@@ -47,7 +50,7 @@ def find_workspace(start: str | Path | None = None) -> Path | None:
     """
     here = Path(start or Path.cwd()).resolve()
     for folder in (here, *here.parents):
-        if (folder / DB_FILE).is_file():
+        if (folder / DB_FILE).is_file() or (folder / MARKER_FILE).is_file():
             return folder
     return None
 
@@ -237,6 +240,10 @@ def init_workspace(path: str | Path | None = None, *, task: str, labels: Iterabl
         if labels:
             known = conn.execute(sa.select(db.settings.c.value).where(db.settings.c.key == "labels")).scalar()
             ws.set_setting("labels", sorted(set(known or []) | {str(x) for x in labels}), conn=conn)
+    marker = path / MARKER_FILE
+    if not marker.exists():
+        marker.write_text("An evaluator workspace folder (models, reports); its database is workspace.db here, or "
+                          "the server named by --db / $EVALUATOR_DB_URL.\n", encoding="utf-8")
     return ws
 
 
