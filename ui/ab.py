@@ -12,7 +12,7 @@ from typing import Any
 import streamlit as st
 
 from evaluator.workspace import Workspace, open_workspace
-from ui.cache import fingerprint
+from ui import cache
 from ui.render import HEX, label_colors
 
 #: session-state keys (UI selections only; the database holds sessions and judgments)
@@ -37,23 +37,26 @@ def _sessions(path: str, url: str, fp: tuple) -> list[dict]:
     return sessions(open_workspace(path, db_url=url))
 
 
+def _direct_results(ws: Workspace, session_id: int, reveal: bool, items: bool, resamples: int | None) -> dict:
+    from evaluator.ab import results as direct
+    return direct(ws, session_id, reveal=reveal, items=items, resamples=resamples)
+
+
+def _direct_sessions(ws: Workspace) -> list[dict]:
+    from evaluator.ab import sessions as direct
+    return direct(ws)
+
+
 def results(ws: Workspace, session_id: int, *, reveal: bool = False, items: bool = False,
             resamples: int | None = None) -> dict:
     """``evaluator.ab.results``, cached until the workspace changes."""
-    fp = fingerprint(ws)
-    if fp is None:
-        from evaluator.ab import results as direct
-        return direct(ws, session_id, reveal=reveal, items=items, resamples=resamples)
-    return _results(str(ws.path), ws.url, fp, int(session_id), bool(reveal), bool(items), resamples)
+    return cache.read(ws, cache.everything, _results, _direct_results, int(session_id), bool(reveal), bool(items),
+                      resamples)
 
 
 def sessions(ws: Workspace) -> list[dict]:
     """``evaluator.ab.sessions``, cached until the workspace changes."""
-    fp = fingerprint(ws)
-    if fp is None:
-        from evaluator.ab import sessions as direct
-        return direct(ws)
-    return _sessions(str(ws.path), ws.url, fp)
+    return cache.read(ws, cache.everything, _sessions, _direct_sessions)
 
 
 def clear() -> None:

@@ -29,11 +29,10 @@ def versions(ws: Workspace) -> dict[str, int] | None:
     return content_versions(ws)
 
 
-def fingerprint(ws: Workspace) -> tuple | None:
-    """Every content version of the workspace, or None where there are none (do not cache): the key of cached
-    reads that depend on much of the workspace (A/B sessions, labeling progress and agreement)."""
-    v = versions(ws)
-    return None if v is None else tuple(sorted(v.items()))
+def everything(v: dict[str, int]) -> tuple:
+    """Every content version: the key of reads that depend on much of the workspace (A/B sessions, labeling
+    progress and agreement)."""
+    return tuple(sorted(v.items()))
 
 
 def _key(v: dict[str, int], *parts: str) -> tuple:
@@ -41,7 +40,7 @@ def _key(v: dict[str, int], *parts: str) -> tuple:
     return tuple(sorted((name, n) for name, n in v.items() if name.startswith(parts)))
 
 
-def _cached(ws: Workspace, depends: Callable[[dict[str, int]], tuple], cached: Callable, direct: Callable,
+def read(ws: Workspace, depends: Callable[[dict[str, int]], tuple], cached: Callable, direct: Callable,
             *args: Any) -> Any:
     """``cached(path, url, key, *args)`` under the versions ``depends`` picks; ``direct(ws, *args)`` uncached."""
     v = versions(ws)
@@ -67,7 +66,7 @@ def _preview(path: str, url: str, key: tuple, target: str, offset: int, limit: i
 def workspace_status(ws: Workspace) -> dict:
     """``evaluator.store.status(ws)``, cached on the collections and the settings (labels)."""
     from evaluator.store import status
-    return _cached(ws, lambda v: _key(v, COLLECTIONS, SETTINGS), _status, status)
+    return read(ws, lambda v: _key(v, COLLECTIONS, SETTINGS), _status, status)
 
 
 def preview(ws: Workspace, target: str, *, offset: int = 0, limit: int = 50) -> tuple[int, list]:
@@ -76,7 +75,7 @@ def preview(ws: Workspace, target: str, *, offset: int = 0, limit: int = 50) -> 
     from evaluator.store import get_collection, preview_records
 
     row = get_collection(ws, target)
-    return _cached(ws, lambda v: (v.get(f"{COLLECTIONS}{row['id']}", 0), row["id"]), _preview,
+    return read(ws, lambda v: (v.get(f"{COLLECTIONS}{row['id']}", 0), row["id"]), _preview,
                    lambda w, t, o, n: preview_records(w, t, offset=o, limit=n), target, int(offset), int(limit))
 
 
@@ -127,27 +126,27 @@ def _on_models(ws: Workspace, gold: str, *names: str) -> Callable[[dict[str, int
 def models(ws: Workspace) -> list[dict]:
     """``evaluator.models.list_models(ws)``, cached on the models."""
     from evaluator.models import list_models
-    return _cached(ws, lambda v: _key(v, MODELS), _models, list_models)
+    return read(ws, lambda v: _key(v, MODELS), _models, list_models)
 
 
 def scores(ws: Workspace) -> list[dict]:
     """``evaluator.scoring.evaluate.stored_scores(ws)`` (stored evaluations, nothing computed), cached on the
     models and the collections (a gold set's hash decides whether a score is current)."""
     from evaluator.scoring.evaluate import stored_scores
-    return _cached(ws, lambda v: _key(v, MODELS, COLLECTIONS), _scores, stored_scores)
+    return read(ws, lambda v: _key(v, MODELS, COLLECTIONS), _scores, stored_scores)
 
 
 def curves(ws: Workspace, *, trainer: str | None = None) -> list[dict]:
     """``evaluator.scoring.curves.stored_curves(ws, trainer=...)``, cached on the stored curves."""
     from evaluator.scoring.curves import stored_curves
-    return _cached(ws, lambda v: _key(v, CURVES), _curves, lambda w, t: stored_curves(w, trainer=t), trainer)
+    return read(ws, lambda v: _key(v, CURVES), _curves, lambda w, t: stored_curves(w, trainer=t), trainer)
 
 
 def comparison(ws: Workspace, gold: str, model_a: str, model_b: str, **settings) -> dict:
     """``evaluator.scoring.compare.compare_models(ws, gold, a, b, **settings)``, cached on the gold set and the two
     models (and stored in the workspace by the library)."""
     from evaluator.scoring.compare import compare_models
-    return _cached(ws, _on_models(ws, gold, model_a, model_b), _comparison,
+    return read(ws, _on_models(ws, gold, model_a, model_b), _comparison,
                    lambda w, g, a, b, s: compare_models(w, g, a, b, **dict(s)),
                    gold, model_a, model_b, tuple(sorted(settings.items())))
 
@@ -156,7 +155,7 @@ def example_diff(ws: Workspace, gold: str, model_a: str, model_b: str, *, versio
     """``evaluator.scoring.compare.example_diff`` over every label (pages filter the rows), cached on the gold set and
     the two models."""
     from evaluator.scoring.compare import example_diff as diff
-    return _cached(ws, _on_models(ws, gold, model_a, model_b), _diff,
+    return read(ws, _on_models(ws, gold, model_a, model_b), _diff,
                    lambda w, g, a, b, v: diff(w, g, a, b, version=v), gold, model_a, model_b, version)
 
 

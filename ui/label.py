@@ -15,7 +15,7 @@ from evaluator.errors import EvaluatorError, NotFoundError
 from evaluator.labeling import Item, Recipe
 from evaluator.records import Span
 from evaluator.workspace import Workspace, open_workspace
-from ui.cache import fingerprint
+from ui import cache
 
 MODE = "label.mode"
 ROUND = "label.round"
@@ -206,8 +206,7 @@ def _confidence_source(path: str, url: str, fp: tuple, model: str) -> str | None
 
 
 def _cached(ws: Workspace, cached, direct, *args) -> Any:
-    fp = fingerprint(ws)
-    return direct(ws, *args) if fp is None else cached(str(ws.path), ws.url, fp, *args)
+    return cache.read(ws, cache.everything, cached, direct, *args)
 
 
 def progress(ws: Workspace, target: str) -> dict:
